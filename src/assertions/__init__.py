@@ -1,0 +1,3 @@
+"""Assertions for LLM streams; the pytest plugin lives in `assertions.pytest_plugin`."""
+
+__all__: list[str] = []

@@ -1,0 +1,42 @@
+"""Scriptable fake chat models and LLMs that stream the whole message, deterministically."""
+
+from ._calls import Call
+from ._chat_model import FakeChatModel, NonStreamingFakeChatModel
+from ._clock import Clock, RealClock, VirtualClock
+from ._llm import FakeLLM
+from ._errors import (
+    ContentFilterError,
+    FakesError,
+    ProviderError,
+    ProviderTimeoutError,
+    RateLimitError,
+    ScriptError,
+    ScriptExhaustedError,
+    ServerError,
+)
+from ._script import Fault, Latency, Response, Rule, ToolCall
+from ._splitting import split_text
+
+__all__ = [
+    "Call",
+    "Clock",
+    "ContentFilterError",
+    "FakeChatModel",
+    "FakeLLM",
+    "FakesError",
+    "Fault",
+    "Latency",
+    "NonStreamingFakeChatModel",
+    "ProviderError",
+    "ProviderTimeoutError",
+    "RateLimitError",
+    "RealClock",
+    "Response",
+    "Rule",
+    "ScriptError",
+    "ScriptExhaustedError",
+    "ServerError",
+    "ToolCall",
+    "VirtualClock",
+    "split_text",
+]

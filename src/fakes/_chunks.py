@@ -1,0 +1,101 @@
+"""Turn a cut response into the LangChain chunks a well-built integration would stream."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from langchain_core.messages import AIMessageChunk
+from langchain_core.messages.tool import tool_call_chunk
+from langchain_core.messages.ai import UsageMetadata
+from langchain_core.outputs import ChatGenerationChunk, GenerationChunk
+
+from ._pieces import Pieces
+from ._script import Response
+
+
+def uses_blocks(response: Response) -> bool:
+    """Whether content is a list of blocks (asked for, or implied by reasoning)."""
+    if response.content_format == "auto":
+        return bool(response.reasoning)
+    return response.content_format == "blocks"
+
+
+def finish_reason(response: Response) -> str:
+    if response.finish_reason is not None:
+        return response.finish_reason
+    return "tool_calls" if response.tool_calls else "stop"
+
+
+def usage_metadata(
+    scripted: Any, *, input_tokens: int, output_tokens: int
+) -> UsageMetadata:
+    """Scripted token counts, with what is missing counted from the input and chunks."""
+    usage: dict[str, Any] = {"input_tokens": input_tokens, "output_tokens": output_tokens}
+    usage.update(scripted or {})
+    usage.setdefault("total_tokens", usage["input_tokens"] + usage["output_tokens"])
+    return UsageMetadata(**usage)  # type: ignore[typeddict-item]
+
+
+def chat_chunks(
+    response: Response,
+    pieces: Pieces,
+    *,
+    message_id: str,
+    call_index: int,
+    last_metadata: dict[str, Any],
+    usage: UsageMetadata | None,
+    limit: int | None = None,
+) -> list[ChatGenerationChunk]:
+    """The chunks of one response, or only the first `limit` of them (a fault follows).
+
+    Reasoning streams first, then text, then each tool call's fragments; the last
+    chunk carries `chunk_position="last"`, the usage and the response metadata.
+    """
+    blocks = uses_blocks(response)
+    empty: str | list[Any] = [] if blocks else ""
+    fields: list[dict[str, Any]] = []
+    for piece in pieces.reasoning:
+        if blocks:
+            fields.append({"content": [{"type": "reasoning", "reasoning": piece, "index": 0}]})
+        else:
+            fields.append({"content": "", "additional_kwargs": {"reasoning_content": piece}})
+    text_index = 1 if pieces.reasoning else 0
+    for piece in pieces.text:
+        if blocks:
+            fields.append({"content": [{"type": "text", "text": piece, "index": text_index}]})
+        else:
+            fields.append({"content": piece})
+    for position, (call, fragments) in enumerate(zip(response.tool_calls, pieces.tool_args)):
+        call_id = call.id or f"call_{call_index}_{position}"
+        for n, fragment in enumerate(fragments):
+            head = n == 0
+            chunk = tool_call_chunk(
+                name=call.name if head else None,
+                args=fragment,
+                id=call_id if head else None,
+                index=position,
+            )
+            fields.append({"content": empty, "tool_call_chunks": [chunk]})
+    if not fields:
+        fields.append({"content": empty})
+    if limit is not None:
+        fields = fields[:limit]
+    else:
+        fields[-1].update(chunk_position="last", response_metadata=last_metadata)
+        if usage is not None:
+            fields[-1]["usage_metadata"] = usage
+    return [
+        ChatGenerationChunk(message=AIMessageChunk(id=message_id, **kw)) for kw in fields
+    ]
+
+
+def llm_chunks(
+    pieces: Pieces, *, last_info: dict[str, Any], limit: int | None = None
+) -> list[GenerationChunk]:
+    """The string chunks of an LLM response; the last carries `generation_info`."""
+    texts = pieces.text or [""]
+    if limit is not None:
+        return [GenerationChunk(text=text) for text in texts[:limit]]
+    chunks = [GenerationChunk(text=text) for text in texts[:-1]]
+    chunks.append(GenerationChunk(text=texts[-1], generation_info=last_info))
+    return chunks

@@ -1,0 +1,172 @@
+"""What every fake shares: picking the next response, logging calls, planning chunks."""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Callable, Sequence
+from contextvars import ContextVar
+from typing import Any
+
+from ._calls import Call, Method
+from ._clock import Clock
+from ._errors import ScriptExhaustedError
+from ._pieces import Pieces, cut
+from ._script import Latency, Response, Rule
+from ._splitting import Split, Splitter, splitter
+
+# A call picked in advance by batch()/abatch(), handed to the invoke that plays it.
+RESERVED: ContextVar[Call[Any] | None] = ContextVar("streamfakes_reserved", default=None)
+RESERVATION_KEY = "__streamfakes_reserved_call"
+
+
+class Engine:
+    """The script's cursor and the call log of one fake model (thread-safe)."""
+
+    def __init__(
+        self,
+        *,
+        owner: str,
+        responses: tuple[Response, ...],
+        rules: tuple[Rule, ...],
+        cycle: bool,
+        split: Split,
+        latency: Latency | None,
+        clock: Clock,
+        input_text: Callable[[Any], str],
+    ) -> None:
+        self.owner = owner
+        self.responses = responses
+        self.rules = rules
+        self.cycle = cycle
+        self.split = splitter(split)
+        self.latency = latency
+        self.clock = clock
+        self.input_text = input_text
+        self.calls: list[Call[Any]] = []
+        self._next = 0
+        self._lock = threading.Lock()
+
+    # -- picking ---------------------------------------------------------------
+
+    def take(self, input: Any) -> Call[Any]:
+        """Log a new call for `input` and pick its response: a rule's, or the next one."""
+        text = self.input_text(input)
+        with self._lock:
+            source, response = self._pick(input, text)
+            call: Call[Any] = Call(
+                index=len(self.calls),
+                method="invoke",
+                input=input,
+                kwargs={},
+                source=source,
+                response=response,
+            )
+            self.calls.append(call)
+            return call
+
+    def _pick(self, input: Any, text: str) -> tuple[str, Response]:
+        for i, rule in enumerate(self.rules):
+            if _matches(rule, input, text):
+                return f"rules[{i}]", rule.response  # type: ignore[return-value]
+        if self._next >= len(self.responses):
+            if not (self.cycle and self.responses):
+                raise self._exhausted(text)
+            self._next = 0
+        position = self._next
+        self._next += 1
+        return f"responses[{position}]", self.responses[position]
+
+    def _exhausted(self, text: str) -> ScriptExhaustedError:
+        played = "\n".join(
+            f"  call {c.index}: {c.method:<7} {c.source:<14} input {_preview(self.input_text(c.input))}"
+            for c in self.calls
+        )
+        scripted = "\n".join(
+            f"  responses[{i}]: {_preview(r.content_text or _describe(r))}"
+            for i, r in enumerate(self.responses)
+        )
+        return ScriptExhaustedError(
+            f"{self.owner} has no response left for call {len(self.calls)} "
+            f"(input {_preview(text)}).\n"
+            f"It scripted {len(self.responses)} response(s):\n{scripted or '  (none)'}\n"
+            f"and has played them in these calls:\n{played or '  (none)'}\n"
+            "Add responses, pass cycle=True to replay them, or add a Rule for this input."
+        )
+
+    @property
+    def unused(self) -> list[str]:
+        """The ordered responses no call has played yet (rules are never 'unused')."""
+        if self.cycle and self._next == 0 and self.calls:
+            return []
+        return [f"responses[{i}]" for i in range(self._next, len(self.responses))]
+
+    # -- planning --------------------------------------------------------------
+
+    def begin(self, method: Method, input: Any, kwargs: dict[str, Any]) -> Call[Any]:
+        """The call to play now: the one batch() reserved for it, or a new one."""
+        call = RESERVED.get()
+        if call is not None:
+            RESERVED.set(None)
+        else:
+            call = self.take(input)
+        call.method = method
+        call.kwargs = kwargs
+        return call
+
+    def splitter_for(self, response: Response) -> Splitter:
+        return self.split if response.split is None else splitter(response.split)
+
+    def pieces(self, response: Response) -> Pieces:
+        return cut(response, self.splitter_for(response))
+
+    def delays(self, response: Response, count: int, call_index: int) -> list[float] | None:
+        latency = response.latency or self.latency
+        if latency is None or latency.is_zero:
+            return None
+        return latency.delays(count, call_index=call_index)
+
+    def count_tokens(self, text: str) -> int:
+        return len(self.split(text))
+
+
+def _matches(rule: Rule, input: Any, text: str) -> bool:
+    if rule.contains is not None:
+        return rule.contains in text
+    if rule.matches is not None:
+        return re.search(rule.matches, text) is not None
+    return bool(rule.when(input))  # type: ignore[misc]
+
+
+def _preview(text: str, width: int = 40) -> str:
+    text = " ".join(text.split())
+    return repr(text if len(text) <= width else text[: width - 1] + "…")
+
+
+def _describe(response: Response) -> str:
+    if response.tool_calls:
+        return "tool calls: " + ", ".join(c.name for c in response.tool_calls)
+    if response.fault is not None:
+        return f"fault: {response.fault.exception()!r}"
+    return ""
+
+
+def pop_reservation(config: Any) -> tuple[Any, Call[Any] | None]:
+    """Split a batch() reservation off an invoke config (a no-op for other configs)."""
+    configurable = (config or {}).get("configurable") or {}
+    if RESERVATION_KEY not in configurable:
+        return config, None
+    rest = {k: v for k, v in configurable.items() if k != RESERVATION_KEY}
+    return {**config, "configurable": rest}, configurable[RESERVATION_KEY]
+
+
+def reserve_batch(
+    engine: Engine, inputs: Sequence[Any], configs: list[Any], to_input: Callable[[Any], Any]
+) -> list[Any]:
+    """Pick every input's response in input order and attach it to that input's config."""
+    reserved = []
+    for input, config in zip(inputs, configs):
+        call = engine.take(to_input(input))
+        configurable = {**(config.get("configurable") or {}), RESERVATION_KEY: call}
+        reserved.append({**config, "configurable": configurable})
+    return reserved

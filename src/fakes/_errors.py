@@ -1,0 +1,75 @@
+"""The errors the fakes raise: misuse of a script, and simulated provider failures."""
+
+from __future__ import annotations
+
+
+class FakesError(Exception):
+    """Base class of every error raised by `fakes`."""
+
+
+class ScriptError(FakesError, ValueError):
+    """A script (in Python or in a file) is malformed.
+
+    The message names the source, the path to the field and how to fix it.
+    """
+
+    def __init__(self, message: str, *, source: str = "script", path: str = "") -> None:
+        self.source = source
+        self.path = path
+        where = f"{source}: {path}" if path else source
+        super().__init__(f"{where}: {message}")
+
+
+class ScriptExhaustedError(FakesError, RuntimeError):
+    """A fake was called more times than its script has responses."""
+
+
+class ProviderError(FakesError):
+    """Base class of the ready-made, provider-like errors a `Fault` can raise."""
+
+    status_code: int = 500
+
+    def __init__(self, message: str = "") -> None:
+        super().__init__(message or self.default_message())
+
+    @classmethod
+    def default_message(cls) -> str:
+        return f"simulated provider error ({cls.status_code})"
+
+
+class RateLimitError(ProviderError):
+    """HTTP 429: too many requests; `retry_after` says when to try again (seconds)."""
+
+    status_code = 429
+
+    def __init__(self, message: str = "", *, retry_after: float | None = None) -> None:
+        self.retry_after = retry_after
+        super().__init__(message or f"rate limit exceeded; retry after {retry_after}s")
+
+
+class ProviderTimeoutError(ProviderError, TimeoutError):
+    """The provider did not answer in time (also a builtin `TimeoutError`)."""
+
+    status_code = 408
+
+    @classmethod
+    def default_message(cls) -> str:
+        return "request timed out"
+
+
+class ServerError(ProviderError):
+    """HTTP 5xx from the provider (500 by default; 529 is Anthropic's 'overloaded')."""
+
+    def __init__(self, message: str = "", *, status_code: int = 500) -> None:
+        self.status_code = status_code
+        super().__init__(message or f"server error ({status_code})")
+
+
+class ContentFilterError(ProviderError):
+    """The provider's content filter stopped the response."""
+
+    status_code = 400
+
+    @classmethod
+    def default_message(cls) -> str:
+        return "response blocked by the content filter"

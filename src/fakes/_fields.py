@@ -1,0 +1,85 @@
+"""The script settings every fake model shares, as pydantic fields."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
+
+from ._calls import Call
+from ._clock import Clock, RealClock, VirtualClock
+from ._engine import Engine
+from ._script import Latency
+from ._validation import Kind, checked_script
+
+
+class ScriptedFields(BaseModel):
+    """Fields and call log shared by `FakeChatModel`, `FakeLLM` and friends."""
+
+    model_config = ConfigDict(protected_namespaces=(), arbitrary_types_allowed=True)
+
+    responses: list[Any] = Field(default_factory=list)
+    """Answers in call order: text, `Response`, or `Fault` (that call fails)."""
+    rules: list[Any] = Field(default_factory=list)
+    """`Rule`s that answer matching inputs before the ordered responses."""
+    cycle: bool = False
+    """Start over when the responses run out, instead of raising `ScriptExhaustedError`."""
+    split: Any = "words"
+    """How text becomes chunks: 'words', 'whitespace', 'chars', a size, or a regex."""
+    latency: Latency | None = None
+    """Simulated time to first chunk and per-chunk delay (virtual unless `real_time`)."""
+    real_time: bool = False
+    """Really wait out the latency (demos, UI tests) instead of advancing a virtual clock."""
+    clock: Any = None
+    """A clock to wait on (`VirtualClock`, `RealClock`, or your own); chosen by `real_time` if None."""
+    model_name: str = "fake-model"
+    """Reported as `ls_model_name` and `response_metadata["model_name"]`."""
+    provider: str = "streamfakes"
+    """Reported as `ls_provider` and `response_metadata["model_provider"]`."""
+    temperature: float | None = None
+    """Reported as `ls_temperature`, as real integrations do; has no other effect."""
+    max_tokens: int | None = None
+    """Reported as `ls_max_tokens`, as real integrations do; has no other effect."""
+
+    _engine: Engine = PrivateAttr()
+    _kind: Kind = "chat"
+
+    def _start_engine(self, source: str) -> None:
+        responses, rules = checked_script(
+            self.responses,
+            self.rules,
+            split=self.split,
+            latency=self.latency,
+            source=source,
+            kind=self._kind,
+        )
+        clock: Clock = self.clock or (RealClock() if self.real_time else VirtualClock())
+        self._engine = Engine(
+            owner=f"{type(self).__name__}(model_name={self.model_name!r})",
+            responses=responses,
+            rules=rules,
+            cycle=self.cycle,
+            split=self.split,
+            latency=self.latency,
+            clock=clock,
+            input_text=self._input_text,
+        )
+
+    def _input_text(self, input: Any) -> str:
+        raise NotImplementedError
+
+    @property
+    def calls(self) -> list[Call[Any]]:
+        """Every call so far, in order (batch: in input order)."""
+        return self._engine.calls
+
+    @property
+    def unused_responses(self) -> list[str]:
+        """The ordered responses no call has played yet, e.g. `['responses[2]']`."""
+        return self._engine.unused
+
+    @property
+    def clock_now(self) -> float:
+        """Seconds on the virtual clock (0.0 for other clocks)."""
+        clock = self._engine.clock
+        return clock.now if isinstance(clock, VirtualClock) else 0.0

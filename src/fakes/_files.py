@@ -1,0 +1,260 @@
+"""Load a script from YAML or JSON, validated up front with pydantic, errors as `ScriptError`."""
+
+from __future__ import annotations
+
+import json
+import re
+import typing
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any, Literal, Optional, Union
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, ValidationError
+
+from ._errors import (
+    ContentFilterError,
+    ProviderTimeoutError,
+    RateLimitError,
+    ScriptError,
+    ServerError,
+)
+from ._script import Fault, Latency, Response, Rule, ToolCall
+from ._validation import Kind
+
+ERRORS: dict[str, Callable[[str, "FaultSpec"], BaseException]] = {
+    "rate_limit": lambda m, f: RateLimitError(m, retry_after=f.retry_after),
+    "timeout": lambda m, f: ProviderTimeoutError(m),
+    "server_error": lambda m, f: ServerError(m, status_code=f.status_code or 500),
+    "overloaded": lambda m, f: ServerError(m or "overloaded", status_code=f.status_code or 529),
+    "content_filter": lambda m, f: ContentFilterError(m),
+}
+ErrorName = Literal["rate_limit", "timeout", "server_error", "overloaded", "content_filter"]
+
+
+class _Spec(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+class ToolCallSpec(_Spec):
+    name: str
+    args: Optional[dict[str, Any]] = None
+    id: Optional[str] = None
+    raw_args: Optional[str] = None
+    fragments: Optional[int] = Field(default=None, ge=1)
+
+
+class FaultSpec(_Spec):
+    error: ErrorName = "server_error"
+    message: str = ""
+    after_chunks: int = Field(default=0, ge=0)
+    retry_after: Optional[float] = Field(default=None, ge=0)
+    status_code: Optional[int] = Field(default=None, ge=400, le=599)
+
+
+class LatencySpec(_Spec):
+    ttft: float = Field(default=0.0, ge=0)
+    per_chunk: float = Field(default=0.0, ge=0)
+    jitter: float = Field(default=0.0, ge=0, le=1)
+    seed: int = 0
+
+
+class UsageSpec(_Spec):
+    input_tokens: Optional[int] = Field(default=None, ge=0)
+    output_tokens: Optional[int] = Field(default=None, ge=0)
+    total_tokens: Optional[int] = Field(default=None, ge=0)
+
+
+class ResponseSpec(_Spec):
+    text: str = ""
+    chunks: Optional[list[str]] = None
+    reasoning: str = ""
+    tool_calls: list[ToolCallSpec] = []
+    usage: Optional[UsageSpec] = None
+    finish_reason: Optional[str] = None
+    id: Optional[str] = None
+    content_format: Literal["auto", "text", "blocks"] = "auto"
+    response_metadata: dict[str, Any] = {}
+    fault: Optional[FaultSpec] = None
+    latency: Optional[LatencySpec] = None
+    split: Any = None
+
+
+# Tagged so that an error inside a response mapping is reported there, not as "not a string".
+_TEXT_TAG, _MAPPING_TAG = "(text)", "(mapping)"
+Item = Annotated[
+    Union[Annotated[str, Tag(_TEXT_TAG)], Annotated[ResponseSpec, Tag(_MAPPING_TAG)]],
+    Discriminator(lambda value: _TEXT_TAG if isinstance(value, str) else _MAPPING_TAG),
+]
+
+
+class RuleSpec(_Spec):
+    contains: Optional[str] = None
+    matches: Optional[str] = None
+    response: Item
+
+
+class ScriptSpec(_Spec):
+    responses: list[Item] = []
+    rules: list[RuleSpec] = []
+    model_name: Optional[str] = None
+    provider: Optional[str] = None
+    split: Any = "words"
+    cycle: bool = False
+    latency: Optional[LatencySpec] = None
+    real_time: bool = False
+    report_usage: bool = True
+    temperature: Optional[float] = None
+    max_tokens: Optional[int] = None
+
+
+def load_script(path: str | Path, *, kind: Kind = "chat") -> dict[str, Any]:
+    """Read, parse and check a script file; return keyword arguments for a fake model."""
+    source = str(path)
+    data = _parse(Path(path), source)
+    if isinstance(data, list):
+        data = {"responses": data}
+    if not isinstance(data, dict):
+        raise ScriptError(
+            "expected a mapping with a 'responses' list (or a bare list of responses), "
+            f"got {type(data).__name__}",
+            source=source,
+        )
+    try:
+        spec = ScriptSpec.model_validate(data)
+    except ValidationError as error:
+        raise _script_error(error, source) from None
+    fields = spec.model_dump(exclude={"responses", "rules", "split", "latency"}, exclude_none=True)
+    if kind == "llm":
+        fields.pop("report_usage", None)
+    fields.update(
+        responses=[_response(item) for item in spec.responses],
+        rules=[_rule(rule) for rule in spec.rules],
+        split=_split(spec.split, "split", source),
+        latency=_latency(spec.latency),
+        _source=source,
+    )
+    for i, item in enumerate(spec.responses):
+        if isinstance(item, ResponseSpec) and item.split is not None:
+            _split(item.split, f"responses[{i}].split", source)
+    return fields
+
+
+def _parse(path: Path, source: str) -> Any:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ScriptError("no such file; check the path", source=source) from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise ScriptError(f"cannot read the file: {error}", source=source) from None
+    suffix = path.suffix.lower()
+    if suffix == ".json":
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError as error:
+            raise ScriptError(
+                f"not valid JSON at line {error.lineno}, column {error.colno}: {error.msg}",
+                source=source,
+            ) from None
+    if suffix in (".yaml", ".yml"):
+        try:
+            return yaml.safe_load(text)
+        except yaml.YAMLError as error:
+            mark = getattr(error, "problem_mark", None)
+            where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+            problem = getattr(error, "problem", None) or str(error)
+            raise ScriptError(f"not valid YAML{where}: {problem}", source=source) from None
+    raise ScriptError(
+        f"unknown script format {suffix or '(no extension)'!r}; name the file .yaml, .yml or .json",
+        source=source,
+    )
+
+
+def _script_error(error: ValidationError, source: str) -> ScriptError:
+    """The first validation problem, with its path and what to do about it."""
+    first = error.errors()[0]
+    loc = tuple(part for part in first["loc"] if not _is_union_tag(part))
+    path = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in loc).lstrip(".")
+    kind = first["type"]
+    if kind == "extra_forbidden":
+        model = _model_at(loc[:-1])
+        allowed = ", ".join(model.model_fields) if model else "see docs/scripts.md"
+        message = f"unknown key {loc[-1]!r}; remove it or fix its spelling (allowed: {allowed})"
+    elif kind == "missing":
+        message = "this field is required; add it"
+    else:
+        message = f"{first['msg']} (got {first.get('input')!r})"
+    return ScriptError(message, source=source, path=path)
+
+
+def _is_union_tag(part: Any) -> bool:
+    return part in (_TEXT_TAG, _MAPPING_TAG)
+
+
+def _model_at(loc: tuple[Any, ...]) -> type[BaseModel] | None:
+    model: type[BaseModel] = ScriptSpec
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        field = model.model_fields.get(part)
+        found = _find_model(field.annotation) if field else None
+        if found is None:
+            return None
+        model = found
+    return model
+
+
+def _find_model(annotation: Any) -> type[BaseModel] | None:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in typing.get_args(annotation):
+        found = _find_model(arg)
+        if found is not None:
+            return found
+    return None
+
+
+def _split(value: Any, path: str, source: str) -> Any:
+    if isinstance(value, dict):  # {regex: "..."}; other values are checked by splitter()
+        if set(value) != {"regex"}:
+            raise ScriptError(
+                "a split mapping takes exactly one key, regex: {regex: '\\\\w+|\\\\W'}",
+                source=source,
+                path=path,
+            )
+        try:
+            return re.compile(value["regex"])
+        except re.error as error:
+            raise ScriptError(f"invalid regex: {error}", source=source, path=path) from None
+    return value
+
+
+def _latency(spec: LatencySpec | None) -> Latency | None:
+    return Latency(**spec.model_dump()) if spec else None
+
+
+def _response(item: str | ResponseSpec) -> str | Response:
+    if isinstance(item, str):
+        return item
+    fault = None
+    if item.fault is not None:
+        spec = item.fault
+        fault = Fault(error=ERRORS[spec.error](spec.message, spec), after_chunks=spec.after_chunks)
+    return Response(
+        text=item.text,
+        chunks=item.chunks,
+        reasoning=item.reasoning,
+        tool_calls=[ToolCall(**call.model_dump()) for call in item.tool_calls],
+        usage=item.usage.model_dump(exclude_none=True) if item.usage else None,
+        finish_reason=item.finish_reason,
+        id=item.id,
+        content_format=item.content_format,
+        response_metadata=item.response_metadata,
+        fault=fault,
+        latency=_latency(item.latency),
+        split=_split(item.split, "split", "script"),
+    )
+
+
+def _rule(spec: RuleSpec) -> Rule:
+    return Rule(contains=spec.contains, matches=spec.matches, response=_response(spec.response))

@@ -1,0 +1,155 @@
+"""`FakeLLM`: a scripted plain-string `BaseLLM` that streams natively."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator, Sequence
+from typing import Any
+
+from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
+from langchain_core.language_models import BaseLLM
+from langchain_core.outputs import Generation, GenerationChunk, LLMResult
+
+from ._calls import Call, Method, aplay, play
+from ._chunks import finish_reason, usage_metadata
+from ._chunks import llm_chunks
+from ._fields import ScriptedFields
+from ._script import ScriptItem
+from ._validation import Kind
+
+Plan = tuple[Call[Any], list[GenerationChunk], "list[float] | None", "BaseException | None"]
+
+
+class FakeLLM(ScriptedFields, BaseLLM):
+    """An LLM (strings in, strings out) that streams scripted text token by token.
+
+    Streaming goes through `_stream` / `_astream`, so `on_llm_new_token` callbacks and
+    `on_llm_stream` events fire as they do for a real completions model.
+
+    >>> llm = FakeLLM(responses=["Sparkling water, oh so clear"])
+    >>> "|".join(llm.stream("Write me a song"))
+    'Sparkling| water|,| oh| so| clear'
+    """
+
+    _kind: Kind = "llm"
+
+    def __init__(self, responses: Sequence[ScriptItem] | None = None, **data: Any) -> None:
+        source = data.pop("_source", "script")
+        if responses is not None:
+            data["responses"] = list(responses)
+        super().__init__(**data)
+        self._start_engine(source)
+
+    @classmethod
+    def from_script(cls, path: Any, **overrides: Any) -> FakeLLM:
+        """A fake scripted by a YAML or JSON file; keyword arguments override its settings."""
+        from ._files import load_script
+
+        return cls(**{**load_script(path, kind="llm"), **overrides})
+
+    @property
+    def _llm_type(self) -> str:
+        return "streamfakes-llm"
+
+    @property
+    def _identifying_params(self) -> dict[str, Any]:
+        return {"model_name": self.model_name}
+
+    def _get_ls_params(self, stop: list[str] | None = None, **kwargs: Any) -> Any:
+        params = super()._get_ls_params(stop=stop, **kwargs)
+        params["ls_provider"] = self.provider
+        return params
+
+    def _input_text(self, input: Any) -> str:
+        return str(input)
+
+    def _plan(
+        self, method: Method, prompt: str, stop: list[str] | None, kwargs: dict[str, Any]
+    ) -> Plan:
+        engine = self._engine
+        call = engine.begin(method, prompt, {"stop": stop, **kwargs})
+        response = call.response
+        pieces = engine.pieces(response)
+        fault = response.fault
+        chunks = llm_chunks(
+            pieces,
+            last_info={"finish_reason": finish_reason(response), "model_name": self.model_name},
+            limit=fault.after_chunks if fault else None,
+        )
+        delays = engine.delays(response, pieces.count, call.index)
+        return call, chunks, delays, fault.exception() if fault else None
+
+    def _stream(
+        self,
+        prompt: str,
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> Iterator[GenerationChunk]:
+        call, chunks, delays, fault = self._plan("stream", prompt, stop, kwargs)
+        # BaseLLM leaves token callbacks to the model, as real integrations do.
+        for chunk in play(call, chunks, delays=delays, fault=fault, clock=self._engine.clock):
+            if run_manager:
+                run_manager.on_llm_new_token(chunk.text, chunk=chunk)
+            yield chunk
+
+    async def _astream(
+        self,
+        prompt: str,
+        stop: list[str] | None = None,
+        run_manager: AsyncCallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> AsyncIterator[GenerationChunk]:
+        call, chunks, delays, fault = self._plan("astream", prompt, stop, kwargs)
+        async for chunk in aplay(call, chunks, delays=delays, fault=fault, clock=self._engine.clock):
+            if run_manager:
+                await run_manager.on_llm_new_token(chunk.text, chunk=chunk)
+            yield chunk
+
+    def _generate(
+        self,
+        prompts: list[str],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> LLMResult:
+        # One prompt after another, so a batch gets responses in input order.
+        results = []
+        for prompt in prompts:
+            call, chunks, delays, fault = self._plan("invoke", prompt, stop, kwargs)
+            results.append((call, list(play(call, chunks, delays=delays, fault=fault, clock=self._engine.clock))))
+        return self._result(results)
+
+    async def _agenerate(
+        self,
+        prompts: list[str],
+        stop: list[str] | None = None,
+        run_manager: AsyncCallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> LLMResult:
+        results = []
+        for prompt in prompts:
+            call, chunks, delays, fault = self._plan("ainvoke", prompt, stop, kwargs)
+            played = [c async for c in aplay(call, chunks, delays=delays, fault=fault, clock=self._engine.clock)]
+            results.append((call, played))
+        return self._result(results)
+
+    def _result(self, results: list[tuple[Call[Any], list[GenerationChunk]]]) -> LLMResult:
+        generations: list[list[Generation]] = []
+        usage = {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0}
+        for call, chunks in results:
+            merged = chunks[0]
+            for chunk in chunks[1:]:
+                merged += chunk
+            generations.append([Generation(text=merged.text, generation_info=merged.generation_info)])
+            counted = usage_metadata(
+                call.response.usage,
+                input_tokens=self._engine.count_tokens(call.input),
+                output_tokens=len(chunks),
+            )
+            usage["prompt_tokens"] += counted["input_tokens"]
+            usage["completion_tokens"] += counted["output_tokens"]
+            usage["total_tokens"] += counted["total_tokens"]
+        return LLMResult(
+            generations=generations,
+            llm_output={"token_usage": usage, "model_name": self.model_name},
+        )

@@ -1,0 +1,49 @@
+"""A response cut into the strings each chunk carries, before any LangChain object exists."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ._script import Response, ToolCall
+from ._splitting import Splitter
+
+
+@dataclass(frozen=True)
+class Pieces:
+    """The strings of a response's chunks, in streaming order: reasoning, text, tool calls."""
+
+    reasoning: list[str]
+    text: list[str]
+    tool_args: list[list[str]]
+    """Per tool call, its argument fragments; the first chunk also carries name and id."""
+
+    @property
+    def count(self) -> int:
+        """How many chunks the response streams (an empty response still sends one)."""
+        streamed = len(self.reasoning) + len(self.text) + sum(map(len, self.tool_args))
+        return max(streamed, 1)
+
+
+def argument_fragments(call: ToolCall, split: Splitter) -> list[str]:
+    """The argument text in `call.fragments` near-equal pieces, or tokenizer-like pieces."""
+    text = call.arguments_json()
+    if call.fragments is None:
+        return split(text) or [""]
+    count = min(call.fragments, max(len(text), 1))
+    size, extra = divmod(len(text), count)
+    fragments, start = [], 0
+    for i in range(count):
+        end = start + size + (1 if i < extra else 0)
+        fragments.append(text[start:end])
+        start = end
+    return fragments
+
+
+def cut(response: Response, split: Splitter) -> Pieces:
+    """Cut a response into chunk strings with the given splitter."""
+    text = list(response.chunks) if response.chunks is not None else split(response.text)
+    return Pieces(
+        reasoning=split(response.reasoning),
+        text=text,
+        tool_args=[argument_fragments(call, split) for call in response.tool_calls],
+    )

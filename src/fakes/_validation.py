@@ -1,0 +1,184 @@
+"""Check a script up front, so a bad one fails at construction, never mid-test."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any, Literal
+
+from ._errors import ScriptError
+from ._pieces import cut
+from ._script import Fault, Latency, Response, Rule, ScriptItem, ToolCall
+from ._splitting import Split, splitter
+
+Kind = Literal["chat", "llm"]
+
+USAGE_KEYS = frozenset(
+    {"input_tokens", "output_tokens", "total_tokens", "input_token_details", "output_token_details"}
+)
+
+
+class _Checker:
+    """Validates one script; every error names `source` and the field's path."""
+
+    def __init__(self, *, split: Split, source: str, kind: Kind) -> None:
+        self.source = source
+        self.kind = kind
+        self.split = splitter(split, source=source)
+
+    def fail(self, path: str, message: str) -> ScriptError:
+        return ScriptError(message, source=self.source, path=path)
+
+    def item(self, item: object, path: str) -> Response:
+        if isinstance(item, str):
+            return Response(text=item)
+        if isinstance(item, Fault):
+            self.fault(item, path)
+            if item.after_chunks:
+                raise self.fail(
+                    f"{path}.after_chunks",
+                    f"a Fault on its own fails before any chunk, so after_chunks must be 0 "
+                    f"(got {item.after_chunks}); to fail mid-stream use "
+                    "Response(text=..., fault=Fault(after_chunks=N))",
+                )
+            return Response(fault=item)
+        if isinstance(item, Response):
+            self.response(item, path)
+            return item
+        raise self.fail(
+            path,
+            f"expected a string, Response or Fault, got {type(item).__name__}: {item!r}",
+        )
+
+    def response(self, response: Response, path: str) -> None:
+        if response.chunks is not None:
+            if response.text:
+                raise self.fail(path, "give either text or chunks, not both")
+            for i, chunk in enumerate(response.chunks):
+                if not isinstance(chunk, str):
+                    raise self.fail(f"{path}.chunks[{i}]", f"expected a string, got {chunk!r}")
+        split = self.split
+        if response.split is not None:
+            split = splitter(response.split, source=self.source, path=f"{path}.split")
+        if response.content_format not in ("auto", "text", "blocks"):
+            raise self.fail(
+                f"{path}.content_format",
+                f"expected 'auto', 'text' or 'blocks', got {response.content_format!r}",
+            )
+        if self.kind == "llm":
+            for name in ("tool_calls", "reasoning"):
+                if getattr(response, name):
+                    raise self.fail(
+                        f"{path}.{name}",
+                        f"an LLM streams plain strings and has no {name}; "
+                        "use FakeChatModel for messages with tool calls or reasoning",
+                    )
+        for i, call in enumerate(response.tool_calls):
+            self.tool_call(call, f"{path}.tool_calls[{i}]")
+        if response.usage is not None:
+            self.usage(response.usage, f"{path}.usage")
+        if response.latency is not None:
+            self.latency(response.latency, f"{path}.latency")
+        if response.fault is not None:
+            self.fault(response.fault, f"{path}.fault")
+            count = cut(response, split).count
+            if response.fault.after_chunks >= count:
+                raise self.fail(
+                    f"{path}.fault.after_chunks",
+                    f"this response streams {count} chunk(s), so a fault must come after "
+                    f"0 to {count - 1} of them (got {response.fault.after_chunks}); "
+                    "lower after_chunks or lengthen the response",
+                )
+
+    def tool_call(self, call: ToolCall, path: str) -> None:
+        if not isinstance(call, ToolCall):
+            raise self.fail(path, f"expected ToolCall(name, args), got {call!r}")
+        if not isinstance(call.name, str) or not call.name:
+            raise self.fail(f"{path}.name", "a tool call needs a non-empty name")
+        if call.args is not None and call.raw_args is not None:
+            raise self.fail(path, "give args (a mapping) or raw_args (exact text), not both")
+        if call.args is not None:
+            if not isinstance(call.args, Mapping):
+                raise self.fail(f"{path}.args", f"expected a mapping, got {call.args!r}")
+            try:
+                json.dumps(dict(call.args))
+            except (TypeError, ValueError) as error:
+                raise self.fail(f"{path}.args", f"must be JSON-serialisable: {error}") from None
+        if call.fragments is not None and (
+            not isinstance(call.fragments, int) or call.fragments < 1
+        ):
+            raise self.fail(f"{path}.fragments", f"must be an int >= 1, got {call.fragments!r}")
+
+    def usage(self, usage: Mapping[str, Any], path: str) -> None:
+        if not isinstance(usage, Mapping):
+            raise self.fail(path, f"expected a mapping of token counts, got {usage!r}")
+        for key, value in usage.items():
+            if key not in USAGE_KEYS:
+                raise self.fail(
+                    f"{path}.{key}", f"unknown usage key; allowed: {', '.join(sorted(USAGE_KEYS))}"
+                )
+            if key.endswith("_tokens") and (
+                isinstance(value, bool) or not isinstance(value, int) or value < 0
+            ):
+                raise self.fail(f"{path}.{key}", f"must be a whole number >= 0, got {value!r}")
+
+    def latency(self, latency: Latency, path: str) -> None:
+        if not isinstance(latency, Latency):
+            raise self.fail(path, f"expected Latency(...), got {latency!r}")
+        for name in ("ttft", "per_chunk", "jitter"):
+            value = getattr(latency, name)
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+                raise self.fail(f"{path}.{name}", f"must be a number >= 0, got {value!r}")
+        if latency.jitter > 1:
+            raise self.fail(f"{path}.jitter", f"must be between 0 and 1, got {latency.jitter}")
+
+    def fault(self, fault: Fault, path: str) -> None:
+        if isinstance(fault.after_chunks, bool) or not isinstance(fault.after_chunks, int):
+            raise self.fail(f"{path}.after_chunks", "must be a whole number")
+        if fault.after_chunks < 0:
+            raise self.fail(f"{path}.after_chunks", f"must be >= 0, got {fault.after_chunks}")
+        error = fault.error
+        is_exception_class = isinstance(error, type) and issubclass(error, BaseException)
+        if error is not None and not is_exception_class and not isinstance(error, BaseException):
+            raise self.fail(f"{path}.error", f"expected an exception, got {error!r}")
+
+    def rule(self, rule: object, path: str) -> Rule:
+        if not isinstance(rule, Rule):
+            raise self.fail(path, f"expected Rule(contains=..., response=...), got {rule!r}")
+        given = [n for n in ("contains", "matches", "when") if getattr(rule, n) is not None]
+        if len(given) != 1:
+            raise self.fail(path, "give exactly one of contains, matches or when")
+        if rule.matches is not None and isinstance(rule.matches, str):
+            try:
+                re.compile(rule.matches)
+            except re.error as error:
+                raise self.fail(f"{path}.matches", f"invalid regex: {error}") from None
+        if rule.when is not None and not callable(rule.when):
+            raise self.fail(f"{path}.when", "must be a callable taking the input")
+        response = self.item(rule.response, f"{path}.response")
+        return Rule(response=response, contains=rule.contains, matches=rule.matches, when=rule.when)
+
+
+def checked_script(
+    responses: Sequence[ScriptItem],
+    rules: Sequence[Rule],
+    *,
+    split: Split,
+    latency: Latency | None,
+    source: str = "script",
+    kind: Kind = "chat",
+) -> tuple[tuple[Response, ...], tuple[Rule, ...]]:
+    """Normalise and validate a script; raise `ScriptError` on the first problem."""
+    checker = _Checker(split=split, source=source, kind=kind)
+    if isinstance(responses, (str, bytes)) or not isinstance(responses, Sequence):
+        raise checker.fail("responses", "expected a list of responses, e.g. ['Hello!']")
+    if not responses and not rules:
+        raise checker.fail(
+            "responses", "the script is empty; give at least one response or rule"
+        )
+    if latency is not None:
+        checker.latency(latency, "latency")
+    items = tuple(checker.item(item, f"responses[{i}]") for i, item in enumerate(responses))
+    checked_rules = tuple(checker.rule(rule, f"rules[{i}]") for i, rule in enumerate(rules))
+    return items, checked_rules
