@@ -7,7 +7,7 @@ from typing import Any
 
 from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
 from langchain_core.language_models import BaseChatModel, LanguageModelInput
-from langchain_core.language_models.chat_models import agenerate_from_stream, generate_from_stream
+from langchain_core.language_models.chat_models import generate_from_stream
 from langchain_core.messages import AIMessage, BaseMessage
 from langchain_core.outputs import ChatGenerationChunk, ChatResult
 from langchain_core.runnables import Runnable, RunnableConfig
@@ -203,9 +203,9 @@ class FakeChatModel(ScriptedFields, BaseChatModel):
         **kwargs: Any,
     ) -> ChatResult:
         call, chunks, delays, fault = self._plan("ainvoke", messages, stop, kwargs)
-        return await agenerate_from_stream(
-            aplay(call, chunks, delays=delays, fault=fault, clock=self._engine.clock)
-        )
+        # Not agenerate_from_stream: it merges the chunks in a worker thread.
+        played = [c async for c in aplay(call, chunks, delays=delays, fault=fault, clock=self._engine.clock)]
+        return generate_from_stream(iter(played))
 
 
 class NonStreamingFakeChatModel(FakeChatModel):

@@ -28,7 +28,8 @@ class ToolCall:
     id: str | None = None
     """The tool call id; a deterministic `call_<call>_<n>` when omitted."""
     raw_args: str | None = None
-    """Exact argument text instead of `args`, e.g. invalid JSON to test `invalid_tool_calls`."""
+    """Exact argument text instead of `args`; text that partial-JSON repair cannot fix
+    (e.g. `'{"city": Paris}'`) ends up in `invalid_tool_calls`."""
     fragments: int | None = None
     """How many pieces the argument text arrives in; tokenizer-like pieces when omitted."""
 

@@ -1,0 +1,132 @@
+"""`streamfakes demo`: the LangChain streaming walkthrough, offline, on the fakes."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import Any, TextIO
+
+from langchain_core.output_parsers import JsonOutputParser, StrOutputParser
+from langchain_core.prompts import ChatPromptTemplate
+
+from ._chat_model import FakeChatModel
+from ._llm import FakeLLM
+from ._script import Latency, Response, ToolCall
+
+SONG = (
+    "Here is a 1 verse song about goldfish on the moon:\n\n"
+    "Floating up in the starry night,\n"
+    "Fins a-glimmer in the pale moonlight.\n"
+    "Goldfish swimming, peaceful and free,\n"
+    "Serenely drifting across the lunar sea."
+)
+SPARKLING = (
+    "Sparkling water, oh so clear\n"
+    "Bubbles dancing, without fear\n"
+    "Refreshing taste, a pure delight\n"
+    "Sparkling water, my thirst's delight"
+)
+JOKE = 'Why did the parrot sit on the stick? Because it wanted to be a "polly-stick-al" observer!'
+COUNTRIES = (
+    '{"countries": [{"name": "France", "population": 67390000}, '
+    '{"name": "Spain", "population": 47350000}, '
+    '{"name": "Japan", "population": 125800000}]}'
+)
+PACE = Latency(ttft=0.4, per_chunk=0.04, jitter=0.5, seed=7)
+
+
+def run_demo(out: TextIO, *, real_time: bool = False) -> None:
+    """Print every walkthrough section to `out`; `real_time` paces it like a provider."""
+    pacing: dict[str, Any] = {"latency": PACE, "real_time": real_time}
+    sections: list[tuple[str, Callable[[TextIO, dict[str, Any]], None]]] = [
+        ("Chat model: stream token by token", _chat_stream),
+        ("LLM: stream plain strings", _llm_stream),
+        ("Chain: prompt | model | StrOutputParser", _chain_stream),
+        ("JsonOutputParser: partial objects as the JSON streams", _json_stream),
+        ("Tool call: arguments arrive in fragments", _tool_call_stream),
+        ("astream_events (v2): prompt | model | parser", _events),
+    ]
+    for number, (title, section) in enumerate(sections, 1):
+        out.write(f"\n== {number}. {title} ==\n")
+        section(out, pacing)
+        out.flush()
+
+
+def _chat_stream(out: TextIO, pacing: dict[str, Any]) -> None:
+    model = FakeChatModel(responses=[SONG], model_name="fake-claude", **pacing)
+    for chunk in model.stream("Write me a 1 verse song about goldfish on the moon"):
+        out.write(f"{chunk.content}|")
+        out.flush()
+    call = model.calls[0]
+    out.write(f"\n({len(call.chunks)} chunks; simulated TTFT {call.ttft:.2f}s, total {call.duration:.2f}s)\n")
+
+
+def _llm_stream(out: TextIO, pacing: dict[str, Any]) -> None:
+    llm = FakeLLM(responses=[SPARKLING], model_name="fake-instruct", **pacing)
+    for chunk in llm.stream("Write me a 1 verse song about sparkling water."):
+        out.write(f"{chunk}|")
+        out.flush()
+    out.write("\n")
+
+
+def _chain_stream(out: TextIO, pacing: dict[str, Any]) -> None:
+    prompt = ChatPromptTemplate.from_template("Tell me a joke about {topic}")
+    chain = prompt | FakeChatModel(responses=[JOKE], **pacing) | StrOutputParser()
+    for chunk in chain.stream({"topic": "parrot"}):
+        out.write(f"{chunk}|")
+        out.flush()
+    out.write("\n")
+
+
+def _json_stream(out: TextIO, pacing: dict[str, Any]) -> None:
+    chain = FakeChatModel(responses=[COUNTRIES], **pacing) | JsonOutputParser()
+    for partial in chain.stream("Output a list of countries and their populations as JSON"):
+        out.write(f"{partial}\n")
+        out.flush()
+
+
+def _tool_call_stream(out: TextIO, pacing: dict[str, Any]) -> None:
+    call = ToolCall("get_weather", {"city": "Paris", "unit": "celsius"}, id="call_1")
+    model = FakeChatModel(
+        responses=[Response(text="Let me check.", tool_calls=[call])], **pacing
+    ).bind_tools([_get_weather])
+    total = None
+    for chunk in model.stream("What's the weather in Paris?"):
+        total = chunk if total is None else total + chunk
+        fragment = chunk.tool_call_chunks[0]["args"] if chunk.tool_call_chunks else None
+        shown = f"args fragment {fragment!r}" if fragment is not None else f"text {chunk.content!r}"
+        out.write(f"{shown:<32} -> tool_calls so far: {total.tool_calls}\n")
+        out.flush()
+    assert total is not None
+    out.write(f"usage: {total.usage_metadata}\nfinish_reason: {total.response_metadata['finish_reason']}\n")
+
+
+def _get_weather(city: str, unit: str = "celsius") -> str:
+    """Get the current weather in a city."""
+    return f"Sunny in {city}"
+
+
+def _events(out: TextIO, pacing: dict[str, Any]) -> None:
+    prompt = ChatPromptTemplate.from_template("Tell me a joke about {topic}")
+    model = FakeChatModel(responses=["Why did the parrot talk?"], **pacing)
+    chain = prompt | model.with_config(tags=["joke-model"]) | StrOutputParser()
+
+    async def collect() -> list[Any]:
+        return [event async for event in chain.astream_events({"topic": "parrot"}, version="v2")]
+
+    aliases: dict[str, str] = {}
+    for event in asyncio.run(collect()):
+        run = aliases.setdefault(event["run_id"], f"run{len(aliases)}")
+        depth = len(event.get("parent_ids", []))
+        data = event["data"]
+        detail = _short(data.get("chunk", data.get("output", data.get("input", ""))))
+        out.write(f"{'  ' * depth}{event['event']:<22} {event['name']:<20} {run:<5} {detail}\n")
+        out.flush()
+
+
+def _short(value: Any) -> str:
+    text = getattr(value, "content", None)
+    if text is None:
+        text = getattr(value, "text", value)
+    shown = repr(text)
+    return shown if len(shown) <= 48 else shown[:47] + "…"

@@ -1,0 +1,130 @@
+"""Picking responses: order, rules, batch, exhaustion, and the call log."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from langchain_core.messages import HumanMessage
+
+from fakes import FakeChatModel, Response, Rule, ScriptExhaustedError
+
+
+def test_responses_are_consumed_in_order_and_logged() -> None:
+    model = FakeChatModel(responses=["one", "two"])
+    assert model.invoke("a").content == "one"
+    assert [c.content for c in model.stream("b")] == ["two"]
+    assert [(c.index, c.method, c.source) for c in model.calls] == [
+        (0, "invoke", "responses[0]"),
+        (1, "stream", "responses[1]"),
+    ]
+    assert model.calls[1].input == [HumanMessage("b")]
+    assert model.unused_responses == []
+
+
+def test_rules_answer_matching_inputs_before_the_ordered_responses() -> None:
+    model = FakeChatModel(
+        responses=["in order"],
+        rules=[
+            Rule(contains="weather", response="Sunny."),
+            Rule(matches=r"^\d+$", response="A number."),
+            Rule(when=lambda messages: len(messages) > 1, response="A conversation."),
+        ],
+    )
+    assert model.invoke("what's the weather").content == "Sunny."
+    assert model.invoke("42").content == "A number."
+    assert model.invoke([("system", "be brief"), ("human", "hi")]).content == "A conversation."
+    assert model.invoke("hello").content == "in order"
+    assert [c.source for c in model.calls] == ["rules[0]", "rules[1]", "rules[2]", "responses[0]"]
+
+
+def test_running_out_names_the_model_the_calls_and_the_responses() -> None:
+    model = FakeChatModel(responses=["Hello there", "Bye"], model_name="fake-gpt")
+    model.invoke("hi")
+    list(model.stream("bye"))
+    with pytest.raises(ScriptExhaustedError) as raised:
+        model.invoke("one more?")
+    assert str(raised.value) == (
+        "FakeChatModel(model_name='fake-gpt') has no response left for call 2 (input 'one more?').\n"
+        "It scripted 2 response(s):\n"
+        "  responses[0]: 'Hello there'\n"
+        "  responses[1]: 'Bye'\n"
+        "and has played them in these calls:\n"
+        "  call 0: invoke  responses[0]   input 'hi'\n"
+        "  call 1: stream  responses[1]   input 'bye'\n"
+        "Add responses, pass cycle=True to replay them, or add a Rule for this input."
+    )
+
+
+def test_cycle_starts_over() -> None:
+    model = FakeChatModel(responses=["a", "b"], cycle=True)
+    assert [model.invoke("x").content for _ in range(5)] == ["a", "b", "a", "b", "a"]
+
+
+@pytest.mark.parametrize("max_concurrency", [None, 1, 3])
+def test_batch_gives_input_i_the_ith_response(max_concurrency: int | None) -> None:
+    model = FakeChatModel(responses=[f"answer {i}" for i in range(8)])
+    outputs = model.batch([f"q{i}" for i in range(8)], {"max_concurrency": max_concurrency})
+    assert [o.content for o in outputs] == [f"answer {i}" for i in range(8)]
+    assert [c.input[0].content for c in model.calls] == [f"q{i}" for i in range(8)]
+
+
+async def test_abatch_gives_input_i_the_ith_response() -> None:
+    model = FakeChatModel(
+        responses=[f"answer {i}" for i in range(6)], rules=[Rule(contains="!", response="rule")]
+    )
+    outputs = await model.abatch(["q0", "q1!", "q2", "q3", "q4!", "q5"])
+    assert [o.content for o in outputs] == [
+        "answer 0", "rule", "answer 1", "answer 2", "rule", "answer 3"
+    ]
+    assert all(c.method == "ainvoke" for c in model.calls)
+
+
+def test_batch_reservations_do_not_leak_into_the_events_metadata() -> None:
+    model = FakeChatModel(responses=["a", "b"])
+    seen: list[dict[str, object]] = []
+
+    from langchain_core.callbacks import BaseCallbackHandler
+
+    class Spy(BaseCallbackHandler):
+        def on_chat_model_start(self, serialized, messages, *, metadata=None, **kwargs):  # type: ignore[no-untyped-def]
+            seen.append(metadata or {})
+
+    model.batch(["x", "y"], {"callbacks": [Spy()]})
+    assert all(not any(key.startswith("__") for key in m) for m in seen)
+    assert len(seen) == 2
+
+
+def test_kwargs_stop_and_bound_tools_are_recorded() -> None:
+    def get_weather(city: str) -> str:
+        """Get the weather."""
+        return city
+
+    model = FakeChatModel(responses=["a"])
+    model.bind_tools([get_weather], tool_choice="any").invoke("x", stop=["\n"])
+    call = model.calls[0]
+    assert call.stop == ["\n"]
+    assert call.tool_choice == "any"
+    assert [t["function"]["name"] for t in call.tools] == ["get_weather"]
+
+
+def test_the_call_log_holds_the_delivered_messages() -> None:
+    model = FakeChatModel(responses=["a b"])
+    list(model.stream("x"))
+    assert [c.content for c in model.calls[0].chunks] == ["a", " b"]
+    assert model.calls[0].finished and not model.calls[0].closed_early
+
+
+def test_positional_responses() -> None:
+    assert FakeChatModel(["hi"]).invoke("x").content == "hi"
+
+
+def test_unused_responses_are_listed() -> None:
+    model = FakeChatModel(responses=["a", "b", "c"])
+    model.invoke("x")
+    assert model.unused_responses == ["responses[1]", "responses[2]"]
+
+
+def test_rule_regex_may_be_compiled() -> None:
+    model = FakeChatModel(rules=[Rule(matches=re.compile("HI", re.I), response="hey")])
+    assert model.invoke("hi").content == "hey"
