@@ -43,7 +43,7 @@ class FakeChatModel(ScriptedFields, BaseChatModel):
     def __init__(self, responses: Sequence[ScriptItem] | None = None, **data: Any) -> None:
         source = data.pop("_source", "script")
         if responses is not None:
-            data["responses"] = list(responses)
+            data["responses"] = responses
         super().__init__(**data)
         self._start_engine(source)
 
@@ -169,10 +169,11 @@ class FakeChatModel(ScriptedFields, BaseChatModel):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> Iterator[ChatGenerationChunk]:
+        # Returns the player itself rather than re-yielding: one generator hop per chunk.
         call, chunks, delays, fault = self._plan("stream", messages, stop, kwargs)
-        yield from play(call, chunks, delays=delays, fault=fault, clock=self._engine.clock)
+        return play(call, chunks, delays=delays, fault=fault, clock=self._engine.clock)
 
-    async def _astream(
+    def _astream(  # type: ignore[override]
         self,
         messages: list[BaseMessage],
         stop: list[str] | None = None,
@@ -180,8 +181,7 @@ class FakeChatModel(ScriptedFields, BaseChatModel):
         **kwargs: Any,
     ) -> AsyncIterator[ChatGenerationChunk]:
         call, chunks, delays, fault = self._plan("astream", messages, stop, kwargs)
-        async for chunk in aplay(call, chunks, delays=delays, fault=fault, clock=self._engine.clock):
-            yield chunk
+        return aplay(call, chunks, delays=delays, fault=fault, clock=self._engine.clock)
 
     def _generate(
         self,

@@ -52,6 +52,8 @@ def chat_chunks(
     chunk carries `chunk_position="last"`, the usage and the response metadata.
     """
     blocks = uses_blocks(response)
+    if not (blocks or pieces.reasoning or pieces.tool_args) and pieces.text:
+        return _plain_text_chunks(pieces.text, message_id, last_metadata, usage, limit)
     empty: str | list[Any] = [] if blocks else ""
     fields: list[dict[str, Any]] = []
     for piece in pieces.reasoning:
@@ -87,6 +89,28 @@ def chat_chunks(
     return [
         ChatGenerationChunk(message=AIMessageChunk(id=message_id, **kw)) for kw in fields
     ]
+
+
+def _plain_text_chunks(
+    texts: list[str],
+    message_id: str,
+    last_metadata: dict[str, Any],
+    usage: UsageMetadata | None,
+    limit: int | None,
+) -> list[ChatGenerationChunk]:
+    """The common case, kept lean: it runs once per streamed token."""
+    body = texts[:limit] if limit is not None else texts[:-1]
+    chunks = [ChatGenerationChunk(message=AIMessageChunk(content=t, id=message_id)) for t in body]
+    if limit is None:
+        last = AIMessageChunk(
+            content=texts[-1],
+            id=message_id,
+            chunk_position="last",
+            response_metadata=last_metadata,
+            usage_metadata=usage,
+        )
+        chunks.append(ChatGenerationChunk(message=last))
+    return chunks
 
 
 def llm_chunks(

@@ -18,9 +18,10 @@ class ScriptedFields(BaseModel):
 
     model_config = ConfigDict(protected_namespaces=(), arbitrary_types_allowed=True)
 
-    responses: list[Any] = Field(default_factory=list)
+    # Typed Any on purpose: checked_script() reports bad items with their path and fix.
+    responses: Any = Field(default_factory=list)
     """Answers in call order: text, `Response`, or `Fault` (that call fails)."""
-    rules: list[Any] = Field(default_factory=list)
+    rules: Any = Field(default_factory=list)
     """`Rule`s that answer matching inputs before the ordered responses."""
     cycle: bool = False
     """Start over when the responses run out, instead of raising `ScriptExhaustedError`."""

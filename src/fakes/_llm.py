@@ -35,7 +35,7 @@ class FakeLLM(ScriptedFields, BaseLLM):
     def __init__(self, responses: Sequence[ScriptItem] | None = None, **data: Any) -> None:
         source = data.pop("_source", "script")
         if responses is not None:
-            data["responses"] = list(responses)
+            data["responses"] = responses
         super().__init__(**data)
         self._start_engine(source)
 

@@ -173,6 +173,8 @@ def checked_script(
     checker = _Checker(split=split, source=source, kind=kind)
     if isinstance(responses, (str, bytes)) or not isinstance(responses, Sequence):
         raise checker.fail("responses", "expected a list of responses, e.g. ['Hello!']")
+    if isinstance(rules, (str, bytes)) or not isinstance(rules, Sequence):
+        raise checker.fail("rules", "expected a list of Rule(...)")
     if not responses and not rules:
         raise checker.fail(
             "responses", "the script is empty; give at least one response or rule"

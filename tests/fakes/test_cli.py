@@ -1,0 +1,50 @@
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from fakes._cli import main
+
+
+def test_demo_walks_through_every_section(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["demo"]) == 0
+    out = capsys.readouterr().out
+    assert "Here| is| a| 1| verse| song| about| goldfish| on| the| moon|:|" in out
+    assert "Sparkling| water|,| oh| so| clear|" in out
+    assert "Why| did| the| parrot| sit|" in out
+    assert "{'countries': [{'name': 'France', 'population': 67390000}]}" in out
+    assert "args fragment 'Paris'" in out and "finish_reason: tool_calls" in out
+    assert "on_chat_model_stream   FakeChatModel" in out
+    assert out.count("\n== ") == 6
+
+
+def test_demo_is_a_console_script() -> None:
+    result = subprocess.run(
+        [sys.executable, "-c", "from fakes._cli import main; raise SystemExit(main(['demo']))"],
+        capture_output=True, text=True, timeout=120, check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""
+
+
+def test_check_summarises_a_script(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "s.yaml"
+    path.write_text("responses:\n  - a b c\n  - text: x y\n    fault: {after_chunks: 1}\n")
+    assert main(["check", str(path)]) == 0
+    assert capsys.readouterr().out == (
+        f"{path}: ok, 2 response(s), 0 rule(s)\n"
+        "  responses[0]: 3 chunk(s)\n"
+        "  responses[1]: 2 chunk(s), fault after 1\n"
+    )
+
+
+def test_check_reports_a_bad_script(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "s.yaml"
+    path.write_text("responses: []\n")
+    assert main(["check", str(path)]) == 2
+    assert capsys.readouterr().err == (
+        f"error: {path}: responses: the script is empty; give at least one response or rule\n"
+    )

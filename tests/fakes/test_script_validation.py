@@ -1,0 +1,144 @@
+"""Bad scripts fail at construction with the source, the field's path and the fix."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from fakes import FakeChatModel, FakeLLM, Fault, Latency, Response, Rule, ScriptError, ToolCall
+
+
+@pytest.mark.parametrize(
+    ("responses", "message"),
+    [
+        ([], "script: responses: the script is empty; give at least one response or rule"),
+        ("hello", "script: responses: expected a list of responses, e.g. ['Hello!']"),
+        ([42], "script: responses[0]: expected a string, Response or Fault, got int: 42"),
+        ([Response(text="a", chunks=["a"])], "script: responses[0]: give either text or chunks, not both"),
+        (
+            ["ok", Response(text="two words", fault=Fault(after_chunks=2))],
+            "script: responses[1].fault.after_chunks: this response streams 2 chunk(s), so a fault "
+            "must come after 0 to 1 of them (got 2); lower after_chunks or lengthen the response",
+        ),
+        (
+            [Fault(after_chunks=1)],
+            "script: responses[0].after_chunks: a Fault on its own fails before any chunk",
+        ),
+        (
+            [Response(tool_calls=[ToolCall("f", {"x": object()})])],
+            "script: responses[0].tool_calls[0].args: must be JSON-serialisable",
+        ),
+        ([Response(tool_calls=[ToolCall("")])], "script: responses[0].tool_calls[0].name: a tool call needs a non-empty name"),
+        (
+            [Response(tool_calls=[ToolCall("f", fragments=0)])],
+            "script: responses[0].tool_calls[0].fragments: must be an int >= 1, got 0",
+        ),
+        (
+            [Response(usage={"prompt_tokens": 3})],
+            "script: responses[0].usage.prompt_tokens: unknown usage key",
+        ),
+        ([Response(usage={"input_tokens": -1})], "script: responses[0].usage.input_tokens: must be a whole number >= 0, got -1"),
+        ([Response(latency=Latency(ttft=-1))], "script: responses[0].latency.ttft: must be a number >= 0, got -1"),
+        ([Response(split="lines")], "script: responses[0].split: unknown split strategy 'lines'"),
+        ([Fault(error="boom")], "script: responses[0].error: expected an exception, got 'boom'"),  # type: ignore[arg-type]
+    ],
+)
+def test_python_scripts_are_checked_up_front(responses: object, message: str) -> None:
+    with pytest.raises(ScriptError) as raised:
+        FakeChatModel(responses=responses)
+    assert str(raised.value).startswith(message)
+
+
+def test_model_settings_are_checked_too() -> None:
+    with pytest.raises(ScriptError, match=r"^script: latency\.jitter: must be between 0 and 1, got 2"):
+        FakeChatModel(responses=["a"], latency=Latency(jitter=2))
+    with pytest.raises(ScriptError, match=r"^script: rules\[0\]: give exactly one of contains, matches or when"):
+        FakeChatModel(rules=[Rule(response="x")])
+    with pytest.raises(ScriptError, match=r"^script: rules\[0\]\.matches: invalid regex"):
+        FakeChatModel(rules=[Rule(matches="(", response="x")])
+
+
+GOOD_YAML = """\
+model_name: fake-gpt
+latency: {ttft: 0.4, per_chunk: 0.05}
+responses:
+  - Swimming in a world of silver beams
+  - chunks: [Sw, imming, " in"]
+  - text: Let me check.
+    tool_calls:
+      - {name: get_weather, args: {city: Paris}, id: call_1}
+    usage: {input_tokens: 12, output_tokens: 5}
+  - text: Half an answer
+    fault: {after_chunks: 2, error: timeout, message: upstream}
+  - fault: {error: rate_limit, retry_after: 2}
+rules:
+  - contains: weather
+    response: Sunny.
+"""
+
+
+def test_a_yaml_script_drives_the_same_model(tmp_path: Path) -> None:
+    from fakes import ProviderTimeoutError, RateLimitError
+
+    path = tmp_path / "script.yaml"
+    path.write_text(GOOD_YAML)
+    model = FakeChatModel.from_script(path)
+    assert model.model_name == "fake-gpt"
+    assert [c.content for c in model.stream("a")][:2] == ["Swimming", " in"]
+    assert model.calls[0].ttft == 0.4
+    assert [c.content for c in model.stream("b")] == ["Sw", "imming", " in"]
+    assert model.invoke("c").tool_calls[0]["args"] == {"city": "Paris"}
+    with pytest.raises(ProviderTimeoutError, match="upstream"):
+        list(model.stream("d"))
+    with pytest.raises(RateLimitError) as raised:
+        model.invoke("e")
+    assert raised.value.retry_after == 2
+    assert model.invoke("what's the weather?").content == "Sunny."
+
+
+def test_a_json_script_and_overrides(tmp_path: Path) -> None:
+    path = tmp_path / "script.json"
+    path.write_text(json.dumps({"responses": ["a b"], "split": "chars"}))
+    llm = FakeLLM.from_script(path, model_name="override")
+    assert list(llm.stream("x")) == ["a", " ", "b"]
+    assert llm.model_name == "override"
+
+
+def test_a_bare_list_is_a_list_of_responses(tmp_path: Path) -> None:
+    path = tmp_path / "script.yml"
+    path.write_text("- one\n- two\n")
+    assert FakeChatModel.from_script(path).invoke("x").content == "one"
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "message"),
+    [
+        ("a.yaml", "responses:\n  - txt: x\n", "{p}: responses[0].txt: unknown key 'txt'; remove it or fix its spelling (allowed: text, chunks, reasoning, tool_calls, usage, finish_reason, id, content_format, response_metadata, fault, latency, split)"),
+        ("a.yaml", "responses:\n  - text: x\n    tool_calls:\n      - {name: f, args: Paris}\n", "{p}: responses[0].tool_calls[0].args: Input should be a valid dictionary (got 'Paris')"),
+        ("a.yaml", "responses:\n  - text: x\n    tool_calls:\n      - {args: {}}\n", "{p}: responses[0].tool_calls[0].name: this field is required; add it"),
+        ("a.yaml", "latency: {ttft: -1}\nresponses: [a]\n", "{p}: latency.ttft: Input should be greater than or equal to 0 (got -1)"),
+        ("a.yaml", "responses:\n  - text: two words\n    fault: {after_chunks: 5}\n", "{p}: responses[0].fault.after_chunks: this response streams 2 chunk(s), so a fault must come after 0 to 1 of them (got 5); lower after_chunks or lengthen the response"),
+        ("a.yaml", "responses: []\n", "{p}: responses: the script is empty; give at least one response or rule"),
+        ("a.yaml", "responses:\n  - [unclosed\n", "{p}: not valid YAML at line 3, column 1: expected ',' or ']', but got '<stream end>'"),
+        ("a.yaml", "responses:\n  - fault: {error: oops}\n", "{p}: responses[0].fault.error: Input should be 'rate_limit', 'timeout', 'server_error', 'overloaded' or 'content_filter' (got 'oops')"),
+        ("a.yaml", "split: {regex: '('}\nresponses: [a]\n", "{p}: split: invalid regex: missing ), unterminated subpattern at position 0"),
+        ("a.yaml", "42\n", "{p}: expected a mapping with a 'responses' list (or a bare list of responses), got int"),
+        ("a.json", '{"responses": [', "{p}: not valid JSON at line 1, column 16: Expecting value"),
+        ("a.txt", "responses: [a]", "{p}: unknown script format '.txt'; name the file .yaml, .yml or .json"),
+    ],
+)
+def test_bad_script_files_name_the_file_the_field_and_the_fix(
+    tmp_path: Path, name: str, text: str, message: str
+) -> None:
+    path = tmp_path / name
+    path.write_text(text)
+    with pytest.raises(ScriptError) as raised:
+        FakeChatModel.from_script(path)
+    assert str(raised.value) == message.format(p=path)
+
+
+def test_a_missing_file(tmp_path: Path) -> None:
+    with pytest.raises(ScriptError, match="no such file; check the path"):
+        FakeChatModel.from_script(tmp_path / "nope.yaml")
