@@ -126,10 +126,13 @@ def test_an_empty_response_is_one_last_chunk() -> None:
     assert chunks[0].content == "" and chunks[0].chunk_position == "last"
 
 
-def test_ls_metadata_looks_like_a_real_integration() -> None:
+async def test_ls_metadata_looks_like_a_real_integration() -> None:
     model = FakeChatModel(responses=["hi"], model_name="fake-gpt", provider="openai", temperature=0.2)
-    params = model._get_ls_params_with_defaults()
-    assert params == {
+    events = [e async for e in model.astream_events("x", version="v2")]
+    metadata = events[0]["metadata"]
+    assert {k: v for k, v in metadata.items() if k.startswith("ls_")} | {
+        "ls_integration": "langchain_chat_model"  # newer cores add it; older ones did not
+    } == {
         "ls_provider": "openai",
         "ls_model_type": "chat",
         "ls_model_name": "fake-gpt",
