@@ -33,14 +33,20 @@ class MinimalChatModel(BaseChatModel):
     def _llm_type(self) -> str:
         return "minimal"
 
-    def _generate(self, messages: list[BaseMessage], stop: Any = None, run_manager: Any = None, **kw: Any) -> ChatResult:
+    def _generate(
+        self, messages: list[BaseMessage], stop: Any = None, run_manager: Any = None, **kw: Any
+    ) -> ChatResult:
         return ChatResult(generations=[ChatGeneration(message=AIMessage("".join(self.tokens)))])
 
-    def _stream(self, messages: list[BaseMessage], stop: Any = None, run_manager: Any = None, **kw: Any) -> Iterator[ChatGenerationChunk]:
+    def _stream(
+        self, messages: list[BaseMessage], stop: Any = None, run_manager: Any = None, **kw: Any
+    ) -> Iterator[ChatGenerationChunk]:
         for token in self.tokens:
             yield ChatGenerationChunk(message=AIMessageChunk(content=token))
 
-    async def _astream(self, messages: list[BaseMessage], stop: Any = None, run_manager: Any = None, **kw: Any) -> AsyncIterator[ChatGenerationChunk]:
+    async def _astream(
+        self, messages: list[BaseMessage], stop: Any = None, run_manager: Any = None, **kw: Any
+    ) -> AsyncIterator[ChatGenerationChunk]:
         for token in self.tokens:
             yield ChatGenerationChunk(message=AIMessageChunk(content=token))
 
@@ -75,7 +81,9 @@ def run_events(model: BaseChatModel) -> int:
     return asyncio.run(consume())
 
 
-def measure(make: Callable[[], BaseChatModel], run: Callable[[BaseChatModel], int], repeats: int) -> float:
+def measure(
+    make: Callable[[], BaseChatModel], run: Callable[[BaseChatModel], int], repeats: int
+) -> float:
     samples = []
     for _ in range(repeats):
         model = make()

@@ -8,7 +8,11 @@ def test_all_lists_exactly_the_public_names(package: str) -> None:
     module = importlib.import_module(package)
     # ("@py_builtins" and friends come from pytest's assertion rewriting of plugins.)
     public = {name for name in vars(module) if not name.startswith(("_", "@"))}
-    public -= {name for name, value in vars(module).items() if getattr(value, "__name__", "").startswith(package + ".")}
+    public -= {
+        name
+        for name, value in vars(module).items()
+        if getattr(value, "__name__", "").startswith(package + ".")
+    }
     assert set(module.__all__) == public
     for name in module.__all__:
         assert getattr(module, name).__doc__, f"{package}.{name} needs a docstring"

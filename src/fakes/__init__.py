@@ -3,7 +3,6 @@
 from ._calls import Call
 from ._chat_model import FakeChatModel, NonStreamingFakeChatModel
 from ._clock import Clock, RealClock, VirtualClock
-from ._llm import FakeLLM
 from ._errors import (
     ContentFilterError,
     FakesError,
@@ -14,6 +13,7 @@ from ._errors import (
     ScriptExhaustedError,
     ServerError,
 )
+from ._llm import FakeLLM
 from ._script import Fault, Latency, Response, Rule, ToolCall
 from ._splitting import split_text
 

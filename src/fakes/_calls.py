@@ -46,7 +46,8 @@ class Call(Generic[Chunk]):
     @property
     def chunks(self) -> list[Any]:
         """What the consumer received: message chunks (chat models) or strings (LLMs)."""
-        return [c.message if hasattr(c, "message") else c.text for c in self.delivered]
+        delivered: list[Any] = self.delivered
+        return [c.message if hasattr(c, "message") else c.text for c in delivered]
 
     @property
     def stop(self) -> list[str] | None:
@@ -80,7 +81,7 @@ def play(
                 record(chunk)
                 yield chunk
         else:
-            for chunk, delay in zip(chunks, delays):
+            for chunk, delay in zip(chunks, delays, strict=False):
                 clock.sleep(delay)
                 _advance(call, delay)
                 record(chunk)
@@ -117,7 +118,7 @@ async def aplay(
                 record(chunk)
                 yield chunk
         else:
-            for chunk, delay in zip(chunks, delays):
+            for chunk, delay in zip(chunks, delays, strict=False):
                 await clock.asleep(delay)
                 _advance(call, delay)
                 record(chunk)

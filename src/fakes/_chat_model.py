@@ -103,9 +103,7 @@ class FakeChatModel(ScriptedFields, BaseChatModel):
         finally:
             RESERVED.reset(token)
 
-    async def ainvoke(
-        self, input: Any, config: RunnableConfig | None = None, **kwargs: Any
-    ) -> Any:
+    async def ainvoke(self, input: Any, config: RunnableConfig | None = None, **kwargs: Any) -> Any:
         config, call = pop_reservation(config)
         if call is None:
             return await super().ainvoke(input, config, **kwargs)
@@ -117,12 +115,16 @@ class FakeChatModel(ScriptedFields, BaseChatModel):
 
     def batch(self, inputs: list[Any], config: Any = None, **kwargs: Any) -> list[Any]:
         """Like `Runnable.batch`; input *i* gets the *i*-th response the script would pick."""
-        configs = reserve_batch(self._engine, inputs, get_config_list(config, len(inputs)), self._messages)
+        configs = reserve_batch(
+            self._engine, inputs, get_config_list(config, len(inputs)), self._messages
+        )
         return super().batch(inputs, configs, **kwargs)
 
     async def abatch(self, inputs: list[Any], config: Any = None, **kwargs: Any) -> list[Any]:
         """Like `Runnable.abatch`; input *i* gets the *i*-th response the script would pick."""
-        configs = reserve_batch(self._engine, inputs, get_config_list(config, len(inputs)), self._messages)
+        configs = reserve_batch(
+            self._engine, inputs, get_config_list(config, len(inputs)), self._messages
+        )
         return await super().abatch(inputs, configs, **kwargs)
 
     def _messages(self, input: Any) -> list[BaseMessage]:
@@ -131,12 +133,16 @@ class FakeChatModel(ScriptedFields, BaseChatModel):
     # -- playing the script ------------------------------------------------------------
 
     def _plan(
-        self, method: Method, messages: list[BaseMessage], stop: list[str] | None, kwargs: dict[str, Any]
+        self,
+        method: Method,
+        messages: list[BaseMessage],
+        stop: list[str] | None,
+        kwargs: dict[str, Any],
     ) -> Plan:
         engine = self._engine
         call = engine.begin(method, messages, {"stop": stop, **kwargs})
         response = call.response
-        pieces = engine.pieces(response)
+        pieces = engine.pieces(response, stop)
         fault = response.fault
         usage = None
         if self.report_usage:
@@ -173,7 +179,7 @@ class FakeChatModel(ScriptedFields, BaseChatModel):
         call, chunks, delays, fault = self._plan("stream", messages, stop, kwargs)
         return play(call, chunks, delays=delays, fault=fault, clock=self._engine.clock)
 
-    def _astream(  # type: ignore[override]
+    def _astream(
         self,
         messages: list[BaseMessage],
         stop: list[str] | None = None,
@@ -204,7 +210,10 @@ class FakeChatModel(ScriptedFields, BaseChatModel):
     ) -> ChatResult:
         call, chunks, delays, fault = self._plan("ainvoke", messages, stop, kwargs)
         # Not agenerate_from_stream: it merges the chunks in a worker thread.
-        played = [c async for c in aplay(call, chunks, delays=delays, fault=fault, clock=self._engine.clock)]
+        played = [
+            c
+            async for c in aplay(call, chunks, delays=delays, fault=fault, clock=self._engine.clock)
+        ]
         return generate_from_stream(iter(played))
 
 
@@ -219,6 +228,6 @@ class NonStreamingFakeChatModel(FakeChatModel):
     """
 
     # Restoring the base methods is how BaseChatModel tells that a model cannot stream.
-    _stream = BaseChatModel._stream  # type: ignore[assignment]
-    _astream = BaseChatModel._astream  # type: ignore[assignment]
-    _agenerate = BaseChatModel._agenerate  # type: ignore[assignment]
+    _stream = BaseChatModel._stream
+    _astream = BaseChatModel._astream
+    _agenerate = BaseChatModel._agenerate

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from langchain_core.messages import AIMessageChunk
-from langchain_core.messages.tool import tool_call_chunk
 from langchain_core.messages.ai import UsageMetadata
+from langchain_core.messages.tool import tool_call_chunk
 from langchain_core.outputs import ChatGenerationChunk, GenerationChunk
 
 from ._pieces import Pieces
@@ -26,14 +26,12 @@ def finish_reason(response: Response) -> str:
     return "tool_calls" if response.tool_calls else "stop"
 
 
-def usage_metadata(
-    scripted: Any, *, input_tokens: int, output_tokens: int
-) -> UsageMetadata:
+def usage_metadata(scripted: Any, *, input_tokens: int, output_tokens: int) -> UsageMetadata:
     """Scripted token counts, with what is missing counted from the input and chunks."""
     usage: dict[str, Any] = {"input_tokens": input_tokens, "output_tokens": output_tokens}
     usage.update(scripted or {})
     usage.setdefault("total_tokens", usage["input_tokens"] + usage["output_tokens"])
-    return UsageMetadata(**usage)  # type: ignore[typeddict-item]
+    return cast(UsageMetadata, usage)
 
 
 def chat_chunks(
@@ -67,7 +65,9 @@ def chat_chunks(
             fields.append({"content": [{"type": "text", "text": piece, "index": text_index}]})
         else:
             fields.append({"content": piece})
-    for position, (call, fragments) in enumerate(zip(response.tool_calls, pieces.tool_args)):
+    for position, (call, fragments) in enumerate(
+        zip(response.tool_calls, pieces.tool_args, strict=True)
+    ):
         call_id = call.id or f"call_{call_index}_{position}"
         for n, fragment in enumerate(fragments):
             head = n == 0
@@ -86,9 +86,7 @@ def chat_chunks(
         fields[-1].update(chunk_position="last", response_metadata=last_metadata)
         if usage is not None:
             fields[-1]["usage_metadata"] = usage
-    return [
-        ChatGenerationChunk(message=AIMessageChunk(id=message_id, **kw)) for kw in fields
-    ]
+    return [ChatGenerationChunk(message=AIMessageChunk(id=message_id, **kw)) for kw in fields]
 
 
 def _plain_text_chunks(

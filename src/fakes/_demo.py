@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from typing import Any, TextIO
+from typing import Any, TextIO, cast
 
+from langchain_core.messages import AIMessageChunk
 from langchain_core.output_parsers import JsonOutputParser, StrOutputParser
 from langchain_core.prompts import ChatPromptTemplate
 
@@ -58,7 +59,8 @@ def _chat_stream(out: TextIO, pacing: dict[str, Any]) -> None:
         out.write(f"{chunk.content}|")
         out.flush()
     call = model.calls[0]
-    out.write(f"\n({len(call.chunks)} chunks; simulated TTFT {call.ttft:.2f}s, total {call.duration:.2f}s)\n")
+    timing = f"simulated TTFT {call.ttft:.2f}s, total {call.duration:.2f}s"
+    out.write(f"\n({len(call.chunks)} chunks; {timing})\n")
 
 
 def _llm_stream(out: TextIO, pacing: dict[str, Any]) -> None:
@@ -90,15 +92,18 @@ def _tool_call_stream(out: TextIO, pacing: dict[str, Any]) -> None:
     model = FakeChatModel(
         responses=[Response(text="Let me check.", tool_calls=[call])], **pacing
     ).bind_tools([_get_weather])
-    total = None
-    for chunk in model.stream("What's the weather in Paris?"):
+    total: AIMessageChunk | None = None
+    for streamed in model.stream("What's the weather in Paris?"):
+        chunk = cast(AIMessageChunk, streamed)  # bound models are typed as returning AIMessage
         total = chunk if total is None else total + chunk
         fragment = chunk.tool_call_chunks[0]["args"] if chunk.tool_call_chunks else None
         shown = f"args fragment {fragment!r}" if fragment is not None else f"text {chunk.content!r}"
         out.write(f"{shown:<32} -> tool_calls so far: {total.tool_calls}\n")
         out.flush()
-    assert total is not None
-    out.write(f"usage: {total.usage_metadata}\nfinish_reason: {total.response_metadata['finish_reason']}\n")
+    if total is None:
+        return
+    out.write(f"usage: {total.usage_metadata}\n")
+    out.write(f"finish_reason: {total.response_metadata['finish_reason']}\n")
 
 
 def _get_weather(city: str, unit: str = "celsius") -> str:

@@ -79,7 +79,7 @@ class Engine:
 
     def _exhausted(self, text: str) -> ScriptExhaustedError:
         played = "\n".join(
-            f"  call {c.index}: {c.method:<7} {c.source:<14} input {_preview(self.input_text(c.input))}"
+            f"  call {c.index}: {c.method:<7} {c.source:<14} input {self._input_preview(c)}"
             for c in self.calls
         )
         scripted = "\n".join(
@@ -93,6 +93,9 @@ class Engine:
             f"and has played them in these calls:\n{played or '  (none)'}\n"
             "Add responses, pass cycle=True to replay them, or add a Rule for this input."
         )
+
+    def _input_preview(self, call: Call[Any]) -> str:
+        return _preview(self.input_text(call.input))
 
     @property
     def unused(self) -> list[str]:
@@ -117,8 +120,8 @@ class Engine:
     def splitter_for(self, response: Response) -> Splitter:
         return self.split if response.split is None else splitter(response.split)
 
-    def pieces(self, response: Response) -> Pieces:
-        return cut(response, self.splitter_for(response))
+    def pieces(self, response: Response, stop: Sequence[str] | None = None) -> Pieces:
+        return cut(response, self.splitter_for(response), stop)
 
     def delays(self, response: Response, count: int, call_index: int) -> list[float] | None:
         latency = response.latency or self.latency
@@ -165,7 +168,7 @@ def reserve_batch(
 ) -> list[Any]:
     """Pick every input's response in input order and attach it to that input's config."""
     reserved = []
-    for input, config in zip(inputs, configs):
+    for input, config in zip(inputs, configs, strict=True):
         call = engine.take(to_input(input))
         configurable = {**(config.get("configurable") or {}), RESERVATION_KEY: call}
         reserved.append({**config, "configurable": configurable})

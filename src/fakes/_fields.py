@@ -32,7 +32,7 @@ class ScriptedFields(BaseModel):
     real_time: bool = False
     """Really wait out the latency (demos, UI tests) instead of advancing a virtual clock."""
     clock: Any = None
-    """A clock to wait on (`VirtualClock`, `RealClock`, or your own); chosen by `real_time` if None."""
+    """A clock to wait on (`VirtualClock`, `RealClock`, your own); None: chosen by `real_time`."""
     model_name: str = "fake-model"
     """Reported as `ls_model_name` and `response_metadata["model_name"]`."""
     provider: str = "streamfakes"

@@ -7,7 +7,7 @@ import re
 import typing
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any, Literal, Optional, Union
+from typing import Annotated, Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, ValidationError
@@ -22,7 +22,7 @@ from ._errors import (
 from ._script import Fault, Latency, Response, Rule, ToolCall
 from ._validation import Kind
 
-ERRORS: dict[str, Callable[[str, "FaultSpec"], BaseException]] = {
+ERRORS: dict[str, Callable[[str, FaultSpec], BaseException]] = {
     "rate_limit": lambda m, f: RateLimitError(m, retry_after=f.retry_after),
     "timeout": lambda m, f: ProviderTimeoutError(m),
     "server_error": lambda m, f: ServerError(m, status_code=f.status_code or 500),
@@ -38,18 +38,18 @@ class _Spec(BaseModel):
 
 class ToolCallSpec(_Spec):
     name: str
-    args: Optional[dict[str, Any]] = None
-    id: Optional[str] = None
-    raw_args: Optional[str] = None
-    fragments: Optional[int] = Field(default=None, ge=1)
+    args: dict[str, Any] | None = None
+    id: str | None = None
+    raw_args: str | None = None
+    fragments: int | None = Field(default=None, ge=1)
 
 
 class FaultSpec(_Spec):
     error: ErrorName = "server_error"
     message: str = ""
     after_chunks: int = Field(default=0, ge=0)
-    retry_after: Optional[float] = Field(default=None, ge=0)
-    status_code: Optional[int] = Field(default=None, ge=400, le=599)
+    retry_after: float | None = Field(default=None, ge=0)
+    status_code: int | None = Field(default=None, ge=400, le=599)
 
 
 class LatencySpec(_Spec):
@@ -60,52 +60,52 @@ class LatencySpec(_Spec):
 
 
 class UsageSpec(_Spec):
-    input_tokens: Optional[int] = Field(default=None, ge=0)
-    output_tokens: Optional[int] = Field(default=None, ge=0)
-    total_tokens: Optional[int] = Field(default=None, ge=0)
+    input_tokens: int | None = Field(default=None, ge=0)
+    output_tokens: int | None = Field(default=None, ge=0)
+    total_tokens: int | None = Field(default=None, ge=0)
 
 
 class ResponseSpec(_Spec):
     text: str = ""
-    chunks: Optional[list[str]] = None
+    chunks: list[str] | None = None
     reasoning: str = ""
     tool_calls: list[ToolCallSpec] = []
-    usage: Optional[UsageSpec] = None
-    finish_reason: Optional[str] = None
-    id: Optional[str] = None
+    usage: UsageSpec | None = None
+    finish_reason: str | None = None
+    id: str | None = None
     content_format: Literal["auto", "text", "blocks"] = "auto"
     response_metadata: dict[str, Any] = {}
-    fault: Optional[FaultSpec] = None
-    latency: Optional[LatencySpec] = None
+    fault: FaultSpec | None = None
+    latency: LatencySpec | None = None
     split: Any = None
 
 
 # Tagged so that an error inside a response mapping is reported there, not as "not a string".
 _TEXT_TAG, _MAPPING_TAG = "(text)", "(mapping)"
 Item = Annotated[
-    Union[Annotated[str, Tag(_TEXT_TAG)], Annotated[ResponseSpec, Tag(_MAPPING_TAG)]],
+    Annotated[str, Tag(_TEXT_TAG)] | Annotated[ResponseSpec, Tag(_MAPPING_TAG)],
     Discriminator(lambda value: _TEXT_TAG if isinstance(value, str) else _MAPPING_TAG),
 ]
 
 
 class RuleSpec(_Spec):
-    contains: Optional[str] = None
-    matches: Optional[str] = None
+    contains: str | None = None
+    matches: str | None = None
     response: Item
 
 
 class ScriptSpec(_Spec):
     responses: list[Item] = []
     rules: list[RuleSpec] = []
-    model_name: Optional[str] = None
-    provider: Optional[str] = None
+    model_name: str | None = None
+    provider: str | None = None
     split: Any = "words"
     cycle: bool = False
-    latency: Optional[LatencySpec] = None
+    latency: LatencySpec | None = None
     real_time: bool = False
     report_usage: bool = True
-    temperature: Optional[float] = None
-    max_tokens: Optional[int] = None
+    temperature: float | None = None
+    max_tokens: int | None = None
 
 
 def load_script(path: str | Path, *, kind: Kind = "chat") -> dict[str, Any]:

@@ -10,8 +10,7 @@ from langchain_core.language_models import BaseLLM
 from langchain_core.outputs import Generation, GenerationChunk, LLMResult
 
 from ._calls import Call, Method, aplay, play
-from ._chunks import finish_reason, usage_metadata
-from ._chunks import llm_chunks
+from ._chunks import finish_reason, llm_chunks, usage_metadata
 from ._fields import ScriptedFields
 from ._script import ScriptItem
 from ._validation import Kind
@@ -68,7 +67,7 @@ class FakeLLM(ScriptedFields, BaseLLM):
         engine = self._engine
         call = engine.begin(method, prompt, {"stop": stop, **kwargs})
         response = call.response
-        pieces = engine.pieces(response)
+        pieces = engine.pieces(response, stop)
         fault = response.fault
         chunks = llm_chunks(
             pieces,
@@ -100,7 +99,9 @@ class FakeLLM(ScriptedFields, BaseLLM):
         **kwargs: Any,
     ) -> AsyncIterator[GenerationChunk]:
         call, chunks, delays, fault = self._plan("astream", prompt, stop, kwargs)
-        async for chunk in aplay(call, chunks, delays=delays, fault=fault, clock=self._engine.clock):
+        async for chunk in aplay(
+            call, chunks, delays=delays, fault=fault, clock=self._engine.clock
+        ):
             if run_manager:
                 await run_manager.on_llm_new_token(chunk.text, chunk=chunk)
             yield chunk
@@ -116,7 +117,12 @@ class FakeLLM(ScriptedFields, BaseLLM):
         results = []
         for prompt in prompts:
             call, chunks, delays, fault = self._plan("invoke", prompt, stop, kwargs)
-            results.append((call, list(play(call, chunks, delays=delays, fault=fault, clock=self._engine.clock))))
+            results.append(
+                (
+                    call,
+                    list(play(call, chunks, delays=delays, fault=fault, clock=self._engine.clock)),
+                )
+            )
         return self._result(results)
 
     async def _agenerate(
@@ -129,7 +135,12 @@ class FakeLLM(ScriptedFields, BaseLLM):
         results = []
         for prompt in prompts:
             call, chunks, delays, fault = self._plan("ainvoke", prompt, stop, kwargs)
-            played = [c async for c in aplay(call, chunks, delays=delays, fault=fault, clock=self._engine.clock)]
+            played = [
+                c
+                async for c in aplay(
+                    call, chunks, delays=delays, fault=fault, clock=self._engine.clock
+                )
+            ]
             results.append((call, played))
         return self._result(results)
 
@@ -140,7 +151,9 @@ class FakeLLM(ScriptedFields, BaseLLM):
             merged = chunks[0]
             for chunk in chunks[1:]:
                 merged += chunk
-            generations.append([Generation(text=merged.text, generation_info=merged.generation_info)])
+            generations.append(
+                [Generation(text=merged.text, generation_info=merged.generation_info)]
+            )
             counted = usage_metadata(
                 call.response.usage,
                 input_tokens=self._engine.count_tokens(call.input),

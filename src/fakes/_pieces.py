@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ._script import Response, ToolCall
@@ -39,11 +40,36 @@ def argument_fragments(call: ToolCall, split: Splitter) -> list[str]:
     return fragments
 
 
-def cut(response: Response, split: Splitter) -> Pieces:
-    """Cut a response into chunk strings with the given splitter."""
+def cut(response: Response, split: Splitter, stop: Sequence[str] | None = None) -> Pieces:
+    """Cut a response into chunk strings; the text ends before the first stop sequence."""
     text = list(response.chunks) if response.chunks is not None else split(response.text)
+    if stop:
+        text = truncate_at_stop(text, stop)
     return Pieces(
         reasoning=split(response.reasoning),
         text=text,
         tool_args=[argument_fragments(call, split) for call in response.tool_calls],
     )
+
+
+def truncate_at_stop(chunks: list[str], stop: Sequence[str]) -> list[str]:
+    """The chunks up to (not including) the first stop sequence, as providers stop.
+
+    >>> truncate_at_stop(["Hello", " world", ".", " Bye"], ["."])
+    ['Hello', ' world']
+    >>> truncate_at_stop(["ab", "cd"], ["c"])
+    ['ab']
+    """
+    text = "".join(chunks)
+    found = [text.find(s) for s in stop if s and s in text]
+    if not found:
+        return chunks
+    end, kept, used = min(found), [], 0
+    for chunk in chunks:
+        if used + len(chunk) > end:
+            if end > used:
+                kept.append(chunk[: end - used])
+            break
+        kept.append(chunk)
+        used += len(chunk)
+    return kept

@@ -6,7 +6,7 @@ import random
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal, Union
+from typing import Any, Literal
 
 from ._splitting import Split
 
@@ -129,7 +129,7 @@ class Response:
         return "".join(self.chunks) if self.chunks is not None else self.text
 
 
-ScriptItem = Union[str, Response, Fault]
+ScriptItem = str | Response | Fault
 """What `responses=[...]` accepts: text, a `Response`, or a `Fault` (the call fails)."""
 
 Condition = Callable[[Any], bool]

@@ -176,9 +176,7 @@ def checked_script(
     if isinstance(rules, (str, bytes)) or not isinstance(rules, Sequence):
         raise checker.fail("rules", "expected a list of Rule(...)")
     if not responses and not rules:
-        raise checker.fail(
-            "responses", "the script is empty; give at least one response or rule"
-        )
+        raise checker.fail("responses", "the script is empty; give at least one response or rule")
     if latency is not None:
         checker.latency(latency, "latency")
     items = tuple(checker.item(item, f"responses[{i}]") for i, item in enumerate(responses))

@@ -22,8 +22,16 @@ def examples() -> list[tuple[str, int, list[tuple[str, str]]]]:
     return found
 
 
-@pytest.mark.parametrize(("doc", "index", "blocks"), examples(), ids=lambda v: str(v) if not isinstance(v, list) else "")
-def test_example_runs(doc: str, index: int, blocks: list[tuple[str, str]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize(
+    ("doc", "index", "blocks"), examples(), ids=lambda v: str(v) if not isinstance(v, list) else ""
+)
+def test_example_runs(
+    doc: str,
+    index: int,
+    blocks: list[tuple[str, str]],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     monkeypatch.chdir(tmp_path)
     for lang, text in blocks:  # YAML blocks named by a "# file" comment are written first
         first = text.splitlines()[0]

@@ -26,7 +26,11 @@ from fakes import (
 
 def test_a_fault_after_n_chunks_delivers_and_records_them_first() -> None:
     model = FakeChatModel(
-        responses=[Response(text="Half an answer", fault=Fault(after_chunks=2, error=TimeoutError("upstream")))]
+        responses=[
+            Response(
+                text="Half an answer", fault=Fault(after_chunks=2, error=TimeoutError("upstream"))
+            )
+        ]
     )
     received = []
     with pytest.raises(TimeoutError, match="upstream"):
@@ -48,7 +52,9 @@ async def test_a_fault_in_astream_too() -> None:
 
 
 def test_a_fault_as_a_response_fails_that_call_before_any_chunk() -> None:
-    model = FakeChatModel(responses=["ok", Fault(error=RateLimitError(retry_after=2.0)), "ok again"])
+    model = FakeChatModel(
+        responses=["ok", Fault(error=RateLimitError(retry_after=2.0)), "ok again"]
+    )
     assert model.invoke("x").content == "ok"
     with pytest.raises(RateLimitError) as raised:
         list(model.stream("x"))
@@ -58,13 +64,19 @@ def test_a_fault_as_a_response_fails_that_call_before_any_chunk() -> None:
 
 
 def test_with_retry_recovers_from_a_scripted_rate_limit() -> None:
-    model = FakeChatModel(responses=[Fault(error=RateLimitError), Fault(error=RateLimitError), "finally"])
+    model = FakeChatModel(
+        responses=[Fault(error=RateLimitError), Fault(error=RateLimitError), "finally"]
+    )
     retrying = model.with_retry(
-        retry_if_exception_type=(RateLimitError,), stop_after_attempt=3, wait_exponential_jitter=False
+        retry_if_exception_type=(RateLimitError,),
+        stop_after_attempt=3,
+        wait_exponential_jitter=False,
     )
     assert retrying.invoke("x").content == "finally"
     assert [c.error.__class__.__name__ if c.error else None for c in model.calls] == [
-        "RateLimitError", "RateLimitError", None
+        "RateLimitError",
+        "RateLimitError",
+        None,
     ]
 
 
@@ -94,7 +106,9 @@ def test_callbacks_see_the_error_after_the_delivered_tokens() -> None:
         def on_llm_error(self, error, **kwargs):  # type: ignore[no-untyped-def]
             events.append(f"error {error!r}")
 
-    model = FakeChatModel(responses=[Response(text="a b c", fault=Fault(after_chunks=2, error=ServerError("boom")))])
+    model = FakeChatModel(
+        responses=[Response(text="a b c", fault=Fault(after_chunks=2, error=ServerError("boom")))]
+    )
     with pytest.raises(ServerError):
         list(model.stream("x", {"callbacks": [Spy()]}))
     assert events == ["token 'a'", "token ' b'", "error ServerError('boom')"]
@@ -137,9 +151,7 @@ def test_a_response_can_override_the_models_latency() -> None:
 
 
 def test_a_fault_waits_out_the_stall_before_it() -> None:
-    model = FakeChatModel(
-        responses=[Fault(error=ProviderTimeoutError)], latency=Latency(ttft=30.0)
-    )
+    model = FakeChatModel(responses=[Fault(error=ProviderTimeoutError)], latency=Latency(ttft=30.0))
     with pytest.raises(ProviderTimeoutError):
         model.invoke("x")
     assert model.calls[0].ttft is None and model.calls[0].duration == 30.0
@@ -158,7 +170,9 @@ class RecordingClock:
 
 def test_an_injected_clock_receives_every_delay() -> None:
     clock = RecordingClock()
-    model = FakeChatModel(responses=["a b c"], latency=Latency(ttft=0.3, per_chunk=0.1), clock=clock)
+    model = FakeChatModel(
+        responses=["a b c"], latency=Latency(ttft=0.3, per_chunk=0.1), clock=clock
+    )
     list(model.stream("x"))
     assert clock.slept == [0.3, 0.1, 0.1]
 
@@ -185,7 +199,7 @@ async def test_real_time_does_not_hang_under_freezegun() -> None:
 
 def test_breaking_out_of_a_stream_is_recorded() -> None:
     model = FakeChatModel(responses=["a b c d"])
-    for chunk in model.stream("x"):
+    for _chunk in model.stream("x"):
         break
     call = model.calls[0]
     assert call.closed_early and not call.finished
@@ -195,7 +209,7 @@ def test_breaking_out_of_a_stream_is_recorded() -> None:
 async def test_closing_an_async_stream_is_recorded() -> None:
     model = FakeChatModel(responses=["a b c d"])
     async with contextlib.aclosing(model.astream("x")) as stream:
-        async for chunk in stream:
+        async for _chunk in stream:
             break
     await asyncio.sleep(0)  # let the inner generator's finaliser run
     assert model.calls[0].closed_early and not model.calls[0].finished

@@ -7,7 +7,7 @@ import re
 import pytest
 from langchain_core.messages import HumanMessage
 
-from fakes import FakeChatModel, Response, Rule, ScriptExhaustedError
+from fakes import FakeChatModel, Rule, ScriptExhaustedError
 
 
 def test_responses_are_consumed_in_order_and_logged() -> None:
@@ -75,7 +75,12 @@ async def test_abatch_gives_input_i_the_ith_response() -> None:
     )
     outputs = await model.abatch(["q0", "q1!", "q2", "q3", "q4!", "q5"])
     assert [o.content for o in outputs] == [
-        "answer 0", "rule", "answer 1", "answer 2", "rule", "answer 3"
+        "answer 0",
+        "rule",
+        "answer 1",
+        "answer 2",
+        "rule",
+        "answer 3",
     ]
     assert all(c.method == "ainvoke" for c in model.calls)
 

@@ -18,7 +18,13 @@ def test_streams_text_token_by_token_and_marks_the_last_chunk() -> None:
     model = FakeChatModel(responses=["Swimming in a world of silver beams"], model_name="fake-gpt")
     chunks = list(model.stream("Write me a song"))
     assert [c.content for c in chunks] == [
-        "Swimming", " in", " a", " world", " of", " silver", " beams"
+        "Swimming",
+        " in",
+        " a",
+        " world",
+        " of",
+        " silver",
+        " beams",
     ]
     assert [c.chunk_position for c in chunks] == [None] * 6 + ["last"]
     assert {c.id for c in chunks} == {"msg-0000"}
@@ -82,9 +88,13 @@ def test_invalid_tool_call_json_becomes_an_invalid_tool_call() -> None:
 
 
 def test_scripted_usage_fills_in_the_total() -> None:
-    model = FakeChatModel(responses=[Response(text="hi", usage={"input_tokens": 12, "output_tokens": 5})])
+    model = FakeChatModel(
+        responses=[Response(text="hi", usage={"input_tokens": 12, "output_tokens": 5})]
+    )
     assert model.invoke("x").usage_metadata == {
-        "input_tokens": 12, "output_tokens": 5, "total_tokens": 17
+        "input_tokens": 12,
+        "output_tokens": 5,
+        "total_tokens": 17,
     }
 
 
@@ -107,9 +117,7 @@ def test_reasoning_streams_first_as_content_blocks() -> None:
 
 
 def test_reasoning_in_text_mode_goes_to_reasoning_content() -> None:
-    model = FakeChatModel(
-        responses=[Response(reasoning="Hmm.", text="ok", content_format="text")]
-    )
+    model = FakeChatModel(responses=[Response(reasoning="Hmm.", text="ok", content_format="text")])
     message = model.invoke("x")
     assert message.content == "ok"
     assert message.additional_kwargs == {"reasoning_content": "Hmm."}
@@ -127,7 +135,9 @@ def test_an_empty_response_is_one_last_chunk() -> None:
 
 
 async def test_ls_metadata_looks_like_a_real_integration() -> None:
-    model = FakeChatModel(responses=["hi"], model_name="fake-gpt", provider="openai", temperature=0.2)
+    model = FakeChatModel(
+        responses=["hi"], model_name="fake-gpt", provider="openai", temperature=0.2
+    )
     events = [e async for e in model.astream_events("x", version="v2")]
     metadata = events[0]["metadata"]
     assert {k: v for k, v in metadata.items() if k.startswith("ls_")} | {
@@ -196,7 +206,9 @@ def test_invoke_is_the_sum_of_the_stream(response: Response, split: str) -> None
     assert sum(c.usage_metadata is not None for c in streamed) == 1
     for call in response.tool_calls:
         assert json.loads(call.arguments_json()) == dict(call.args or {})
-    assert [c["args"] for c in invoked.tool_calls] == [dict(c.args or {}) for c in response.tool_calls]
+    assert [c["args"] for c in invoked.tool_calls] == [
+        dict(c.args or {}) for c in response.tool_calls
+    ]
 
 
 @settings(max_examples=40)
@@ -211,3 +223,13 @@ def test_sync_and_async_streams_are_identical(response: Response, split: str) ->
         return [chunk async for chunk in model.astream("question")]
 
     assert [comparable(c) for c in asyncio.run(collect())] == [comparable(c) for c in sync]
+
+
+def test_text_stops_before_the_first_stop_sequence() -> None:
+    model = FakeChatModel(responses=["Hello world. Bye now."], cycle=True)
+    chunks = list(model.stream("x", stop=["."]))
+    assert [c.content for c in chunks] == ["Hello", " world"]
+    assert chunks[-1].chunk_position == "last"
+    assert chunks[-1].response_metadata["finish_reason"] == "stop"
+    assert model.invoke("x", stop=["Bye", "world"]).content == "Hello "
+    assert model.calls[-1].stop == ["Bye", "world"]

@@ -24,7 +24,10 @@ def test_demo_walks_through_every_section(capsys: pytest.CaptureFixture[str]) ->
 def test_demo_is_a_console_script() -> None:
     result = subprocess.run(
         [sys.executable, "-c", "from fakes._cli import main; raise SystemExit(main(['demo']))"],
-        capture_output=True, text=True, timeout=120, check=False,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
     assert result.returncode == 0, result.stderr
     assert result.stderr == ""

@@ -41,7 +41,12 @@ def test_a_tool_calling_loop_runs_against_the_fake() -> None:
             break
         for call in reply.tool_calls:
             messages.append(ToolMessage(get_weather.invoke(call["args"]), tool_call_id=call["id"]))
-    assert [type(m).__name__ for m in messages] == ["HumanMessage", "AIMessage", "ToolMessage", "AIMessage"]
+    assert [type(m).__name__ for m in messages] == [
+        "HumanMessage",
+        "AIMessage",
+        "ToolMessage",
+        "AIMessage",
+    ]
     assert messages[2].content == "Sunny in Paris"
     assert messages[-1].content == "It is sunny in Paris."
 
@@ -59,8 +64,12 @@ def test_with_structured_output_parses_the_scripted_tool_call() -> None:
 def test_with_structured_output_streams_partial_objects() -> None:
     call = ToolCall("Answer", {"answer": "forty-two", "confidence": 0.9})
     model = FakeChatModel(responses=[Response(tool_calls=[call])])
-    schema = {"title": "Answer", "description": "An answer.", "type": "object",
-              "properties": {"answer": {"type": "string"}, "confidence": {"type": "number"}}}
+    schema = {
+        "title": "Answer",
+        "description": "An answer.",
+        "type": "object",
+        "properties": {"answer": {"type": "string"}, "confidence": {"type": "number"}},
+    }
     partials = list(model.with_structured_output(schema).stream("x"))
     assert partials[-1] == {"answer": "forty-two", "confidence": 0.9}
     assert len(partials) > 2
@@ -72,7 +81,14 @@ def test_prompt_model_parser_chain_streams_each_token() -> None:
         | FakeChatModel(responses=["Why did the parrot talk?"])
         | StrOutputParser()
     )
-    assert list(chain.stream({"topic": "parrot"})) == ["Why", " did", " the", " parrot", " talk", "?"]
+    assert list(chain.stream({"topic": "parrot"})) == [
+        "Why",
+        " did",
+        " the",
+        " parrot",
+        " talk",
+        "?",
+    ]
 
 
 def test_json_output_parser_streams_growing_objects() -> None:
@@ -86,7 +102,10 @@ async def test_astream_events_show_every_chunk_with_real_integration_metadata() 
     model = FakeChatModel(responses=["a b"], model_name="fake-gpt")
     events = [e async for e in model.astream_events("x", version="v2")]
     assert [e["event"] for e in events] == [
-        "on_chat_model_start", "on_chat_model_stream", "on_chat_model_stream", "on_chat_model_end"
+        "on_chat_model_start",
+        "on_chat_model_stream",
+        "on_chat_model_stream",
+        "on_chat_model_end",
     ]
     metadata = events[0]["metadata"]
     assert metadata["ls_provider"] == "streamfakes"

@@ -20,7 +20,10 @@ async def test_astream_fires_on_llm_stream_events() -> None:
     llm = FakeLLM(responses=["ab cd"], model_name="fake-instruct")
     events = [e async for e in llm.astream_events("x", version="v2")]
     assert [(e["event"], e["data"].get("chunk")) for e in events] == [
-        ("on_llm_start", None), ("on_llm_stream", "ab"), ("on_llm_stream", " cd"), ("on_llm_end", None)
+        ("on_llm_start", None),
+        ("on_llm_stream", "ab"),
+        ("on_llm_stream", " cd"),
+        ("on_llm_end", None),
     ]
     assert events[0]["metadata"]["ls_model_name"] == "fake-instruct"
     assert events[0]["metadata"]["ls_model_type"] == "llm"
@@ -49,7 +52,10 @@ def test_generate_reports_usage_and_finish_reason() -> None:
         "token_usage": {"prompt_tokens": 7, "completion_tokens": 2, "total_tokens": 9},
         "model_name": "fake-model",
     }
-    assert result.generations[0][0].generation_info == {"finish_reason": "stop", "model_name": "fake-model"}
+    assert result.generations[0][0].generation_info == {
+        "finish_reason": "stop",
+        "model_name": "fake-model",
+    }
 
 
 @pytest.mark.parametrize("max_concurrency", [None, 2])
@@ -63,7 +69,9 @@ async def test_batch_and_abatch_keep_input_order(max_concurrency: int | None) ->
 
 def test_faults_and_latency_work_as_for_chat_models() -> None:
     llm = FakeLLM(
-        responses=[Response(text="a b c", fault=Fault(after_chunks=1, error=ConnectionError("dropped")))],
+        responses=[
+            Response(text="a b c", fault=Fault(after_chunks=1, error=ConnectionError("dropped")))
+        ],
         latency=Latency(ttft=0.5, per_chunk=0.25),
     )
     received = []
@@ -75,5 +83,14 @@ def test_faults_and_latency_work_as_for_chat_models() -> None:
 
 
 def test_an_llm_has_no_tool_calls() -> None:
-    with pytest.raises(ScriptError, match=r"responses\[0\]\.tool_calls: an LLM streams plain strings"):
+    with pytest.raises(
+        ScriptError, match=r"responses\[0\]\.tool_calls: an LLM streams plain strings"
+    ):
         FakeLLM(responses=[Response(tool_calls=[ToolCall("f", {})])])
+
+
+def test_stop_sequences_end_the_text() -> None:
+    llm = FakeLLM(responses=["one, two, three"], cycle=True)
+    assert llm.invoke("x", stop=[", t"]) == "one"
+    # The token ' three' is cut where the stop sequence starts, leaving its space.
+    assert list(llm.stream("x", stop=["three"])) == ["one", ",", " two", ",", " "]

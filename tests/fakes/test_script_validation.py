@@ -16,11 +16,17 @@ from fakes import FakeChatModel, FakeLLM, Fault, Latency, Response, Rule, Script
         ([], "script: responses: the script is empty; give at least one response or rule"),
         ("hello", "script: responses: expected a list of responses, e.g. ['Hello!']"),
         ([42], "script: responses[0]: expected a string, Response or Fault, got int: 42"),
-        ([Response(text="a", chunks=["a"])], "script: responses[0]: give either text or chunks, not both"),
+        (
+            [Response(text="a", chunks=["a"])],
+            "script: responses[0]: give either text or chunks, not both",
+        ),
         (
             ["ok", Response(text="two words", fault=Fault(after_chunks=2))],
-            "script: responses[1].fault.after_chunks: this response streams 2 chunk(s), so a fault "
-            "must come after 0 to 1 of them (got 2); lower after_chunks or lengthen the response",
+            (
+                "script: responses[1].fault.after_chunks: this response streams 2 chunk(s), so a "
+                "fault must come after 0 to 1 of them (got 2); lower after_chunks or lengthen the "
+                "response"
+            ),
         ),
         (
             [Fault(after_chunks=1)],
@@ -30,7 +36,10 @@ from fakes import FakeChatModel, FakeLLM, Fault, Latency, Response, Rule, Script
             [Response(tool_calls=[ToolCall("f", {"x": object()})])],
             "script: responses[0].tool_calls[0].args: must be JSON-serialisable",
         ),
-        ([Response(tool_calls=[ToolCall("")])], "script: responses[0].tool_calls[0].name: a tool call needs a non-empty name"),
+        (
+            [Response(tool_calls=[ToolCall("")])],
+            "script: responses[0].tool_calls[0].name: a tool call needs a non-empty name",
+        ),
         (
             [Response(tool_calls=[ToolCall("f", fragments=0)])],
             "script: responses[0].tool_calls[0].fragments: must be an int >= 1, got 0",
@@ -39,8 +48,14 @@ from fakes import FakeChatModel, FakeLLM, Fault, Latency, Response, Rule, Script
             [Response(usage={"prompt_tokens": 3})],
             "script: responses[0].usage.prompt_tokens: unknown usage key",
         ),
-        ([Response(usage={"input_tokens": -1})], "script: responses[0].usage.input_tokens: must be a whole number >= 0, got -1"),
-        ([Response(latency=Latency(ttft=-1))], "script: responses[0].latency.ttft: must be a number >= 0, got -1"),
+        (
+            [Response(usage={"input_tokens": -1})],
+            "script: responses[0].usage.input_tokens: must be a whole number >= 0, got -1",
+        ),
+        (
+            [Response(latency=Latency(ttft=-1))],
+            "script: responses[0].latency.ttft: must be a number >= 0, got -1",
+        ),
         ([Response(split="lines")], "script: responses[0].split: unknown split strategy 'lines'"),
         ([Fault(error="boom")], "script: responses[0].error: expected an exception, got 'boom'"),  # type: ignore[arg-type]
     ],
@@ -52,9 +67,13 @@ def test_python_scripts_are_checked_up_front(responses: object, message: str) ->
 
 
 def test_model_settings_are_checked_too() -> None:
-    with pytest.raises(ScriptError, match=r"^script: latency\.jitter: must be between 0 and 1, got 2"):
+    with pytest.raises(
+        ScriptError, match=r"^script: latency\.jitter: must be between 0 and 1, got 2"
+    ):
         FakeChatModel(responses=["a"], latency=Latency(jitter=2))
-    with pytest.raises(ScriptError, match=r"^script: rules\[0\]: give exactly one of contains, matches or when"):
+    with pytest.raises(
+        ScriptError, match=r"^script: rules\[0\]: give exactly one of contains, matches or when"
+    ):
         FakeChatModel(rules=[Rule(response="x")])
     with pytest.raises(ScriptError, match=r"^script: rules\[0\]\.matches: invalid regex"):
         FakeChatModel(rules=[Rule(matches="(", response="x")])
@@ -115,18 +134,62 @@ def test_a_bare_list_is_a_list_of_responses(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("name", "text", "message"),
     [
-        ("a.yaml", "responses:\n  - txt: x\n", "{p}: responses[0].txt: unknown key 'txt'; remove it or fix its spelling (allowed: text, chunks, reasoning, tool_calls, usage, finish_reason, id, content_format, response_metadata, fault, latency, split)"),
-        ("a.yaml", "responses:\n  - text: x\n    tool_calls:\n      - {name: f, args: Paris}\n", "{p}: responses[0].tool_calls[0].args: Input should be a valid dictionary (got 'Paris')"),
-        ("a.yaml", "responses:\n  - text: x\n    tool_calls:\n      - {args: {}}\n", "{p}: responses[0].tool_calls[0].name: this field is required; add it"),
-        ("a.yaml", "latency: {ttft: -1}\nresponses: [a]\n", "{p}: latency.ttft: Input should be greater than or equal to 0 (got -1)"),
-        ("a.yaml", "responses:\n  - text: two words\n    fault: {after_chunks: 5}\n", "{p}: responses[0].fault.after_chunks: this response streams 2 chunk(s), so a fault must come after 0 to 1 of them (got 5); lower after_chunks or lengthen the response"),
-        ("a.yaml", "responses: []\n", "{p}: responses: the script is empty; give at least one response or rule"),
-        ("a.yaml", "responses:\n  - [unclosed\n", "{p}: not valid YAML at line 3, column 1: expected ',' or ']', but got '<stream end>'"),
-        ("a.yaml", "responses:\n  - fault: {error: oops}\n", "{p}: responses[0].fault.error: Input should be 'rate_limit', 'timeout', 'server_error', 'overloaded' or 'content_filter' (got 'oops')"),
-        ("a.yaml", "split: {regex: '('}\nresponses: [a]\n", "{p}: split: invalid regex: missing ), unterminated subpattern at position 0"),
-        ("a.yaml", "42\n", "{p}: expected a mapping with a 'responses' list (or a bare list of responses), got int"),
+        (
+            "a.yaml",
+            "responses:\n  - txt: x\n",
+            "{p}: responses[0].txt: unknown key 'txt'; remove it or fix its spelling (allowed: text, chunks, reasoning, tool_calls, usage, finish_reason, id, content_format, response_metadata, fault, latency, split)",
+        ),
+        (
+            "a.yaml",
+            "responses:\n  - text: x\n    tool_calls:\n      - {name: f, args: Paris}\n",
+            "{p}: responses[0].tool_calls[0].args: Input should be a valid dictionary (got 'Paris')",
+        ),
+        (
+            "a.yaml",
+            "responses:\n  - text: x\n    tool_calls:\n      - {args: {}}\n",
+            "{p}: responses[0].tool_calls[0].name: this field is required; add it",
+        ),
+        (
+            "a.yaml",
+            "latency: {ttft: -1}\nresponses: [a]\n",
+            "{p}: latency.ttft: Input should be greater than or equal to 0 (got -1)",
+        ),
+        (
+            "a.yaml",
+            "responses:\n  - text: two words\n    fault: {after_chunks: 5}\n",
+            "{p}: responses[0].fault.after_chunks: this response streams 2 chunk(s), so a fault must come after 0 to 1 of them (got 5); lower after_chunks or lengthen the response",
+        ),
+        (
+            "a.yaml",
+            "responses: []\n",
+            "{p}: responses: the script is empty; give at least one response or rule",
+        ),
+        (
+            "a.yaml",
+            "responses:\n  - [unclosed\n",
+            "{p}: not valid YAML at line 3, column 1: expected ',' or ']', but got '<stream end>'",
+        ),
+        (
+            "a.yaml",
+            "responses:\n  - fault: {error: oops}\n",
+            "{p}: responses[0].fault.error: Input should be 'rate_limit', 'timeout', 'server_error', 'overloaded' or 'content_filter' (got 'oops')",
+        ),
+        (
+            "a.yaml",
+            "split: {regex: '('}\nresponses: [a]\n",
+            "{p}: split: invalid regex: missing ), unterminated subpattern at position 0",
+        ),
+        (
+            "a.yaml",
+            "42\n",
+            "{p}: expected a mapping with a 'responses' list (or a bare list of responses), got int",
+        ),
         ("a.json", '{"responses": [', "{p}: not valid JSON at line 1, column 16: Expecting value"),
-        ("a.txt", "responses: [a]", "{p}: unknown script format '.txt'; name the file .yaml, .yml or .json"),
+        (
+            "a.txt",
+            "responses: [a]",
+            "{p}: unknown script format '.txt'; name the file .yaml, .yml or .json",
+        ),
     ],
 )
 def test_bad_script_files_name_the_file_the_field_and_the_fix(

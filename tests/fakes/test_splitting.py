@@ -19,7 +19,14 @@ def test_joining_the_chunks_gives_the_text_back(strategy: object, text: str) -> 
 
 def test_words_keep_their_leading_whitespace_like_a_tokenizer() -> None:
     assert split_text("Swimming in a world, of beams!") == [
-        "Swimming", " in", " a", " world", ",", " of", " beams", "!"
+        "Swimming",
+        " in",
+        " a",
+        " world",
+        ",",
+        " of",
+        " beams",
+        "!",
     ]
     assert split_text('{"city":"Paris"}') == ['{"', "city", '":"', "Paris", '"}']
 
