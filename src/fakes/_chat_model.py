@@ -19,7 +19,6 @@ from ._calls import Call, Method, aplay, play
 from ._chunks import chat_chunks, finish_reason, usage_metadata
 from ._engine import RESERVED, pop_reservation, reserve_batch
 from ._fields import ScriptedFields
-from ._script import ScriptItem
 
 Plan = tuple[Call[Any], list[ChatGenerationChunk], "list[float] | None", "BaseException | None"]
 
@@ -40,34 +39,11 @@ class FakeChatModel(ScriptedFields, BaseChatModel):
     report_usage: bool = True
     """Put `usage_metadata` on the last chunk (scripted, or counted)."""
 
-    def __init__(self, responses: Sequence[ScriptItem] | None = None, **data: Any) -> None:
-        source = data.pop("_source", "script")
-        if responses is not None:
-            data["responses"] = responses
-        super().__init__(**data)
-        self._start_engine(source)
-
-    @classmethod
-    def from_script(cls, path: Any, **overrides: Any) -> FakeChatModel:
-        """A fake scripted by a YAML or JSON file; keyword arguments override its settings."""
-        from ._files import load_script
-
-        fields = load_script(path, kind=cls._kind_of())
-        return cls(**{**fields, **overrides})
-
-    @classmethod
-    def _kind_of(cls) -> Any:
-        return "chat"
-
     # -- identity --------------------------------------------------------------
 
     @property
     def _llm_type(self) -> str:
         return "streamfakes-chat"
-
-    @property
-    def _identifying_params(self) -> dict[str, Any]:
-        return {"model_name": self.model_name}
 
     def _get_ls_params(self, stop: list[str] | None = None, **kwargs: Any) -> Any:
         params = super()._get_ls_params(stop=stop, **kwargs)
@@ -158,7 +134,7 @@ class FakeChatModel(ScriptedFields, BaseChatModel):
             call_index=call.index,
             last_metadata={
                 "finish_reason": finish_reason(response),
-                "model_name": self.model_name,
+                "model_name": self._model_for(kwargs),
                 "model_provider": self.provider,
                 **response.response_metadata,
             },

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
+from typing_extensions import Self
 
 from ._calls import Call
 from ._clock import Clock, RealClock, VirtualClock
 from ._engine import Engine
-from ._script import Latency
+from ._script import Latency, ScriptItem
 from ._validation import Kind, checked_script
 
 
@@ -43,7 +46,27 @@ class ScriptedFields(BaseModel):
     """Reported as `ls_max_tokens`, as real integrations do; has no other effect."""
 
     _engine: Engine = PrivateAttr()
-    _kind: Kind = "chat"
+    script_kind: ClassVar[Kind] = "chat"
+
+    def __init__(self, responses: Sequence[ScriptItem] | None = None, **data: Any) -> None:
+        source = data.pop("_source", "script")
+        if responses is not None:
+            data["responses"] = responses
+        super().__init__(**data)
+        # Checked here, after pydantic, so that a bad script raises ScriptError itself
+        # rather than a ValidationError wrapped around it.
+        self._start_engine(source)
+
+    @classmethod
+    def from_script(cls, path: str | Path, **overrides: Any) -> Self:
+        """A fake scripted by a YAML or JSON file; keyword arguments override its settings."""
+        from ._files import load_script
+
+        return cls(**{**load_script(path, kind=cls.script_kind), **overrides})
+
+    @property
+    def _identifying_params(self) -> dict[str, Any]:
+        return {"model_name": self.model_name}
 
     def _start_engine(self, source: str) -> None:
         responses, rules = checked_script(
@@ -52,7 +75,7 @@ class ScriptedFields(BaseModel):
             split=self.split,
             latency=self.latency,
             source=source,
-            kind=self._kind,
+            kind=self.script_kind,
         )
         clock: Clock = self.clock or (RealClock() if self.real_time else VirtualClock())
         self._engine = Engine(
@@ -65,6 +88,11 @@ class ScriptedFields(BaseModel):
             clock=clock,
             input_text=self._input_text,
         )
+
+    def _model_for(self, kwargs: dict[str, Any]) -> str:
+        """The model a call asked for (`invoke(..., model="other")`), as real APIs allow."""
+        model = kwargs.get("model")
+        return model if isinstance(model, str) else self.model_name
 
     def _input_text(self, input: Any) -> str:
         raise NotImplementedError

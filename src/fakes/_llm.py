@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator, Sequence
-from typing import Any
+from collections.abc import AsyncIterator, Iterator
+from typing import Any, ClassVar
 
 from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
 from langchain_core.language_models import BaseLLM
@@ -12,7 +12,6 @@ from langchain_core.outputs import Generation, GenerationChunk, LLMResult
 from ._calls import Call, Method, aplay, play
 from ._chunks import finish_reason, llm_chunks, usage_metadata
 from ._fields import ScriptedFields
-from ._script import ScriptItem
 from ._validation import Kind
 
 Plan = tuple[Call[Any], list[GenerationChunk], "list[float] | None", "BaseException | None"]
@@ -29,29 +28,11 @@ class FakeLLM(ScriptedFields, BaseLLM):
     'Sparkling| water|,| oh| so| clear'
     """
 
-    _kind: Kind = "llm"
-
-    def __init__(self, responses: Sequence[ScriptItem] | None = None, **data: Any) -> None:
-        source = data.pop("_source", "script")
-        if responses is not None:
-            data["responses"] = responses
-        super().__init__(**data)
-        self._start_engine(source)
-
-    @classmethod
-    def from_script(cls, path: Any, **overrides: Any) -> FakeLLM:
-        """A fake scripted by a YAML or JSON file; keyword arguments override its settings."""
-        from ._files import load_script
-
-        return cls(**{**load_script(path, kind="llm"), **overrides})
+    script_kind: ClassVar[Kind] = "llm"
 
     @property
     def _llm_type(self) -> str:
         return "streamfakes-llm"
-
-    @property
-    def _identifying_params(self) -> dict[str, Any]:
-        return {"model_name": self.model_name}
 
     def _get_ls_params(self, stop: list[str] | None = None, **kwargs: Any) -> Any:
         params = super()._get_ls_params(stop=stop, **kwargs)
@@ -71,7 +52,10 @@ class FakeLLM(ScriptedFields, BaseLLM):
         fault = response.fault
         chunks = llm_chunks(
             pieces,
-            last_info={"finish_reason": finish_reason(response), "model_name": self.model_name},
+            last_info={
+                "finish_reason": finish_reason(response),
+                "model_name": self._model_for(kwargs),
+            },
             limit=fault.after_chunks if fault else None,
         )
         delays = engine.delays(response, pieces.count, call.index)

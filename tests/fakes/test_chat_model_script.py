@@ -133,3 +133,11 @@ def test_unused_responses_are_listed() -> None:
 def test_rule_regex_may_be_compiled() -> None:
     model = FakeChatModel(rules=[Rule(matches=re.compile("HI", re.I), response="hey")])
     assert model.invoke("hi").content == "hey"
+
+
+async def test_a_call_may_ask_for_another_model() -> None:
+    model = FakeChatModel(responses=["a", "b"], model_name="fake-big")
+    assert model.invoke("x", model="fake-small").response_metadata["model_name"] == "fake-small"
+    events = [e async for e in model.astream_events("x", version="v2", model="fake-mini")]
+    assert events[0]["metadata"]["ls_model_name"] == "fake-mini"
+    assert events[-1]["data"]["output"].response_metadata["model_name"] == "fake-mini"

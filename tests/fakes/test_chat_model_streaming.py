@@ -233,3 +233,25 @@ def test_text_stops_before_the_first_stop_sequence() -> None:
     assert chunks[-1].response_metadata["finish_reason"] == "stop"
     assert model.invoke("x", stop=["Bye", "world"]).content == "Hello "
     assert model.calls[-1].stop == ["Bye", "world"]
+
+
+@settings(max_examples=40)
+@given(response=responses, split=splits, data=st.data())
+def test_a_fault_delivers_exactly_a_prefix_of_the_stream(
+    response: Response, split: str, data: st.DataObject
+) -> None:
+    from dataclasses import replace
+
+    from fakes import Fault, ServerError
+
+    whole = list(FakeChatModel(responses=[response], split=split).stream("q"))
+    after = data.draw(st.integers(0, len(whole) - 1), label="after_chunks")
+    faulty = FakeChatModel(
+        responses=[replace(response, fault=Fault(after_chunks=after))], split=split
+    )
+    received = []
+    with pytest.raises(ServerError):
+        for chunk in faulty.stream("q"):
+            received.append(chunk)
+    assert [comparable(c) for c in received] == [comparable(c) for c in whole[:after]]
+    assert faulty.calls[0].chunks == received

@@ -51,3 +51,31 @@ def test_check_reports_a_bad_script(tmp_path: Path, capsys: pytest.CaptureFixtur
     assert capsys.readouterr().err == (
         f"error: {path}: responses: the script is empty; give at least one response or rule\n"
     )
+
+
+def test_real_time_demo_waits_on_the_real_clock(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from fakes import RealClock
+
+    waits: list[float] = []
+
+    async def record_async(self: RealClock, seconds: float) -> None:
+        waits.append(seconds)
+
+    monkeypatch.setattr(RealClock, "sleep", lambda self, seconds: waits.append(seconds))
+    monkeypatch.setattr(RealClock, "asleep", record_async)
+    assert main(["demo", "--real-time"]) == 0
+    assert len(waits) > 100 and all(w > 0 for w in waits)
+    assert "Here| is| a|" in capsys.readouterr().out
+
+
+def test_without_real_time_the_demo_never_waits(monkeypatch: pytest.MonkeyPatch) -> None:
+    from fakes import RealClock
+
+    def refuse(*args: object) -> None:
+        raise AssertionError("the default demo must not wait on the real clock")
+
+    monkeypatch.setattr(RealClock, "sleep", refuse)
+    monkeypatch.setattr(RealClock, "asleep", refuse)
+    assert main(["demo"]) == 0

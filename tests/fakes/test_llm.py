@@ -94,3 +94,15 @@ def test_stop_sequences_end_the_text() -> None:
     assert llm.invoke("x", stop=[", t"]) == "one"
     # The token ' three' is cut where the stop sequence starts, leaving its space.
     assert list(llm.stream("x", stop=["three"])) == ["one", ",", " two", ",", " "]
+
+
+@given(text=st.text(max_size=30), split=st.sampled_from(["words", "chars", 2]))
+def test_sync_and_async_streams_are_identical(text: str, split: str) -> None:
+    import asyncio
+
+    llm = FakeLLM(responses=[text], split=split, cycle=True)
+
+    async def collect() -> list[str]:
+        return [chunk async for chunk in llm.astream("x")]
+
+    assert asyncio.run(collect()) == list(llm.stream("x"))
