@@ -46,7 +46,7 @@ class FakeChatModel(ScriptedFields, BaseChatModel):
         return "streamfakes-chat"
 
     def _get_ls_params(self, stop: list[str] | None = None, **kwargs: Any) -> Any:
-        params = super()._get_ls_params(stop=stop, **kwargs)
+        params = super()._get_ls_params(stop=self._stop_for(stop), **kwargs)
         params["ls_provider"] = self.provider
         return params
 
@@ -91,17 +91,18 @@ class FakeChatModel(ScriptedFields, BaseChatModel):
 
     def batch(self, inputs: list[Any], config: Any = None, **kwargs: Any) -> list[Any]:
         """Like `Runnable.batch`; input *i* gets the *i*-th response the script would pick."""
-        configs = reserve_batch(
-            self._engine, inputs, get_config_list(config, len(inputs)), self._messages
-        )
+        configs = self._reserve(inputs, config, kwargs)
         return super().batch(inputs, configs, **kwargs)
 
     async def abatch(self, inputs: list[Any], config: Any = None, **kwargs: Any) -> list[Any]:
         """Like `Runnable.abatch`; input *i* gets the *i*-th response the script would pick."""
-        configs = reserve_batch(
-            self._engine, inputs, get_config_list(config, len(inputs)), self._messages
-        )
+        configs = self._reserve(inputs, config, kwargs)
         return await super().abatch(inputs, configs, **kwargs)
+
+    def _reserve(self, inputs: list[Any], config: Any, kwargs: dict[str, Any]) -> list[Any]:
+        options = {k: v for k, v in kwargs.items() if k != "return_exceptions"}
+        configs = get_config_list(config, len(inputs))
+        return reserve_batch(self._engine, inputs, configs, self._messages, options)
 
     def _messages(self, input: Any) -> list[BaseMessage]:
         return self._convert_input(input).to_messages()
@@ -116,6 +117,7 @@ class FakeChatModel(ScriptedFields, BaseChatModel):
         kwargs: dict[str, Any],
     ) -> Plan:
         engine = self._engine
+        stop = self._stop_for(stop)
         call = engine.begin(method, messages, {"stop": stop, **kwargs})
         response = call.response
         pieces = engine.pieces(response, stop)

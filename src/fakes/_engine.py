@@ -49,25 +49,28 @@ class Engine:
 
     # -- picking ---------------------------------------------------------------
 
-    def take(self, input: Any) -> Call[Any]:
-        """Log a new call for `input` and pick its response: a rule's, or the next one."""
+    def take(self, input: Any, options: dict[str, Any]) -> Call[Any]:
+        """Log a new call and pick its response: a matching rule's, or the next one.
+
+        `options` are the call's keyword arguments (`stop`, bound `tools`, ...).
+        """
         text = self.input_text(input)
         with self._lock:
-            source, response = self._pick(input, text)
+            source, response = self._pick(input, text, options)
             call: Call[Any] = Call(
                 index=len(self.calls),
                 method="invoke",
                 input=input,
-                kwargs={},
+                kwargs=options,
                 source=source,
                 response=response,
             )
             self.calls.append(call)
             return call
 
-    def _pick(self, input: Any, text: str) -> tuple[str, Response]:
+    def _pick(self, input: Any, text: str, options: dict[str, Any]) -> tuple[str, Response]:
         for i, rule in enumerate(self.rules):
-            if _matches(rule, input, text):
+            if _matches(rule, input, text, options):
                 return f"rules[{i}]", rule.response  # type: ignore[return-value]
         if self._next >= len(self.responses):
             if not (self.cycle and self.responses):
@@ -112,7 +115,7 @@ class Engine:
         if call is not None:
             RESERVED.set(None)
         else:
-            call = self.take(input)
+            call = self.take(input, kwargs)
         call.method = method
         call.kwargs = kwargs
         return call
@@ -133,12 +136,24 @@ class Engine:
         return len(self.split(text))
 
 
-def _matches(rule: Rule, input: Any, text: str) -> bool:
-    if rule.contains is not None:
-        return rule.contains in text
-    if rule.matches is not None:
-        return re.search(rule.matches, text) is not None
-    return bool(rule.when(input))  # type: ignore[misc]
+def _matches(rule: Rule, input: Any, text: str, options: dict[str, Any]) -> bool:
+    if rule.contains is not None and rule.contains not in text:
+        return False
+    if rule.matches is not None and re.search(rule.matches, text) is None:
+        return False
+    if rule.bound_tool is not None and rule.bound_tool not in _tool_names(options):
+        return False
+    return rule.when is None or bool(rule.when(input))
+
+
+def _tool_names(options: dict[str, Any]) -> set[str]:
+    """Names of the tools bound for a call (OpenAI format, as `bind_tools` records them)."""
+    names = set()
+    for tool in options.get("tools") or ():
+        function = tool.get("function", tool) if isinstance(tool, dict) else {}
+        if isinstance(function, dict) and isinstance(function.get("name"), str):
+            names.add(function["name"])
+    return names
 
 
 def _preview(text: str, width: int = 40) -> str:
@@ -164,12 +179,16 @@ def pop_reservation(config: Any) -> tuple[Any, Call[Any] | None]:
 
 
 def reserve_batch(
-    engine: Engine, inputs: Sequence[Any], configs: list[Any], to_input: Callable[[Any], Any]
+    engine: Engine,
+    inputs: Sequence[Any],
+    configs: list[Any],
+    to_input: Callable[[Any], Any],
+    options: dict[str, Any],
 ) -> list[Any]:
     """Pick every input's response in input order and attach it to that input's config."""
     reserved = []
     for input, config in zip(inputs, configs, strict=True):
-        call = engine.take(to_input(input))
+        call = engine.take(to_input(input), {"stop": options.get("stop"), **options})
         configurable = {**(config.get("configurable") or {}), RESERVATION_KEY: call}
         reserved.append({**config, "configurable": configurable})
     return reserved

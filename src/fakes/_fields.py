@@ -40,6 +40,8 @@ class ScriptedFields(BaseModel):
     """Reported as `ls_model_name` and `response_metadata["model_name"]`."""
     provider: str = "streamfakes"
     """Reported as `ls_provider` and `response_metadata["model_provider"]`."""
+    stop: list[str] | None = None
+    """Stop sequences for every call (a call's own `stop` replaces them), as real APIs take."""
     temperature: float | None = None
     """Reported as `ls_temperature`, as real integrations do; has no other effect."""
     max_tokens: int | None = None
@@ -88,6 +90,9 @@ class ScriptedFields(BaseModel):
             clock=clock,
             input_text=self._input_text,
         )
+
+    def _stop_for(self, stop: list[str] | None) -> list[str] | None:
+        return stop if stop is not None else self.stop
 
     def _model_for(self, kwargs: dict[str, Any]) -> str:
         """The model a call asked for (`invoke(..., model="other")`), as real APIs allow."""

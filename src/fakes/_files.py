@@ -91,6 +91,7 @@ Item = Annotated[
 class RuleSpec(_Spec):
     contains: str | None = None
     matches: str | None = None
+    bound_tool: str | None = None
     response: Item
 
 
@@ -106,6 +107,7 @@ class ScriptSpec(_Spec):
     report_usage: bool = True
     temperature: float | None = None
     max_tokens: int | None = None
+    stop: list[str] | None = None
 
 
 def load_script(path: str | Path, *, kind: Kind = "chat") -> dict[str, Any]:
@@ -257,4 +259,9 @@ def _response(item: str | ResponseSpec) -> str | Response:
 
 
 def _rule(spec: RuleSpec) -> Rule:
-    return Rule(contains=spec.contains, matches=spec.matches, response=_response(spec.response))
+    return Rule(
+        contains=spec.contains,
+        matches=spec.matches,
+        bound_tool=spec.bound_tool,
+        response=_response(spec.response),
+    )

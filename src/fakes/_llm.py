@@ -35,7 +35,7 @@ class FakeLLM(ScriptedFields, BaseLLM):
         return "streamfakes-llm"
 
     def _get_ls_params(self, stop: list[str] | None = None, **kwargs: Any) -> Any:
-        params = super()._get_ls_params(stop=stop, **kwargs)
+        params = super()._get_ls_params(stop=self._stop_for(stop), **kwargs)
         params["ls_provider"] = self.provider
         return params
 
@@ -46,6 +46,7 @@ class FakeLLM(ScriptedFields, BaseLLM):
         self, method: Method, prompt: str, stop: list[str] | None, kwargs: dict[str, Any]
     ) -> Plan:
         engine = self._engine
+        stop = self._stop_for(stop)
         call = engine.begin(method, prompt, {"stop": stop, **kwargs})
         response = call.response
         pieces = engine.pieces(response, stop)

@@ -137,15 +137,17 @@ Condition = Callable[[Any], bool]
 
 @dataclass(frozen=True, kw_only=True)
 class Rule:
-    """Answer with `response` whenever the input matches, before the ordered responses.
+    """Answer with `response` whenever a call matches, before the ordered responses.
 
-    Exactly one of `contains` (substring), `matches` (regex search) or `when` (a
-    callable) is given. `contains` and `matches` look at the text of the last input
-    message (the prompt, for LLMs); `when` receives the whole input (the list of
-    messages, or the prompt string).
+    Give one or more conditions; all must hold. `contains` (substring) and `matches`
+    (regex search) look at the text of the last input message (the prompt, for LLMs);
+    `when` receives the whole input (the list of messages, or the prompt string);
+    `bound_tool` holds when a tool of that name is bound for the call (e.g. the schema
+    `with_structured_output` binds).
     """
 
     response: ScriptItem
     contains: str | None = None
     matches: str | re.Pattern[str] | None = None
     when: Condition | None = None
+    bound_tool: str | None = None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from typing import Any, Literal
 
 from ._errors import ScriptError
@@ -146,9 +147,9 @@ class _Checker:
     def rule(self, rule: object, path: str) -> Rule:
         if not isinstance(rule, Rule):
             raise self.fail(path, f"expected Rule(contains=..., response=...), got {rule!r}")
-        given = [n for n in ("contains", "matches", "when") if getattr(rule, n) is not None]
-        if len(given) != 1:
-            raise self.fail(path, "give exactly one of contains, matches or when")
+        conditions = ("contains", "matches", "when", "bound_tool")
+        if all(getattr(rule, name) is None for name in conditions):
+            raise self.fail(path, "give a condition: contains, matches, when or bound_tool")
         if rule.matches is not None and isinstance(rule.matches, str):
             try:
                 re.compile(rule.matches)
@@ -157,7 +158,7 @@ class _Checker:
         if rule.when is not None and not callable(rule.when):
             raise self.fail(f"{path}.when", "must be a callable taking the input")
         response = self.item(rule.response, f"{path}.response")
-        return Rule(response=response, contains=rule.contains, matches=rule.matches, when=rule.when)
+        return replace(rule, response=response)
 
 
 def checked_script(

@@ -141,3 +141,50 @@ async def test_a_call_may_ask_for_another_model() -> None:
     events = [e async for e in model.astream_events("x", version="v2", model="fake-mini")]
     assert events[0]["metadata"]["ls_model_name"] == "fake-mini"
     assert events[-1]["data"]["output"].response_metadata["model_name"] == "fake-mini"
+
+
+def test_a_rule_can_require_a_bound_tool() -> None:
+    from typing_extensions import TypedDict
+
+    from fakes import Response, ToolCall
+
+    class Joke(TypedDict):
+        """A joke."""
+
+        setup: str
+        punchline: str
+
+    joke = {"setup": "Why?", "punchline": "Because."}
+    model = FakeChatModel(
+        rules=[
+            Rule(
+                contains="joke",
+                bound_tool="Joke",
+                response=Response(tool_calls=[ToolCall("Joke", joke)]),
+            ),
+            Rule(contains="joke", response="Why? Because."),
+        ]
+    )
+    assert model.with_structured_output(Joke).invoke("Tell me a joke") == joke
+    assert model.invoke("Tell me a joke").content == "Why? Because."
+    assert [c.source for c in model.calls] == ["rules[0]", "rules[1]"]
+
+
+def test_batch_of_a_bound_model_sees_the_bound_tools() -> None:
+    def search(q: str) -> str:
+        """Search."""
+        return q
+
+    model = FakeChatModel(
+        rules=[Rule(bound_tool="search", response="tool bound")], responses=["plain"]
+    )
+    assert [m.content for m in model.bind_tools([search]).batch(["a", "b"])] == ["tool bound"] * 2
+    assert model.batch(["c"])[0].content == "plain"
+
+
+def test_a_model_level_stop_applies_unless_the_call_sets_its_own() -> None:
+    model = FakeChatModel(responses=["Hi! How are you doing today?"], stop=["you"], cycle=True)
+    assert model.invoke("x").content == "Hi! How are "
+    assert model.calls[0].stop == ["you"]
+    assert model.invoke("x", stop=["!"]).content == "Hi"
+    assert model._get_ls_params()["ls_stop"] == ["you"]

@@ -72,7 +72,8 @@ def test_model_settings_are_checked_too() -> None:
     ):
         FakeChatModel(responses=["a"], latency=Latency(jitter=2))
     with pytest.raises(
-        ScriptError, match=r"^script: rules\[0\]: give exactly one of contains, matches or when"
+        ScriptError,
+        match=r"^script: rules\[0\]: give a condition: contains, matches, when or bound_tool",
     ):
         FakeChatModel(rules=[Rule(response="x")])
     with pytest.raises(ScriptError, match=r"^script: rules\[0\]\.matches: invalid regex"):
@@ -205,3 +206,18 @@ def test_bad_script_files_name_the_file_the_field_and_the_fix(
 def test_a_missing_file(tmp_path: Path) -> None:
     with pytest.raises(ScriptError, match="no such file; check the path"):
         FakeChatModel.from_script(tmp_path / "nope.yaml")
+
+
+def test_rules_and_stop_in_a_script_file(tmp_path: Path) -> None:
+    path = tmp_path / "script.yaml"
+    path.write_text(
+        "stop: [you]\n"
+        "rules:\n"
+        "  - {contains: joke, bound_tool: Joke, response: {tool_calls: [{name: Joke, args: {setup: s}}]}}\n"
+        "  - {matches: '^hi', response: 'Hi! How are you?'}\n"
+    )
+    model = FakeChatModel.from_script(path)
+    assert model.invoke("hi there").content == "Hi! How are "
+    assert model.bind_tools([{"name": "Joke", "description": "A joke.", "parameters": {}}]).invoke(
+        "a joke"
+    ).tool_calls[0]["args"] == {"setup": "s"}
