@@ -45,6 +45,7 @@ class Engine:
         self.input_text = input_text
         self.calls: list[Call[Any]] = []
         self._next = 0
+        self._played: set[int] = set()
         self._lock = threading.Lock()
 
     # -- picking ---------------------------------------------------------------
@@ -78,6 +79,7 @@ class Engine:
             self._next = 0
         position = self._next
         self._next += 1
+        self._played.add(position)
         return f"responses[{position}]", self.responses[position]
 
     def _exhausted(self, text: str) -> ScriptExhaustedError:
@@ -103,9 +105,8 @@ class Engine:
     @property
     def unused(self) -> list[str]:
         """The ordered responses no call has played yet (rules are never 'unused')."""
-        if self.cycle and self._next == 0 and self.calls:
-            return []
-        return [f"responses[{i}]" for i in range(self._next, len(self.responses))]
+        unplayed = (i for i in range(len(self.responses)) if i not in self._played)
+        return [f"responses[{i}]" for i in unplayed]
 
     # -- planning --------------------------------------------------------------
 

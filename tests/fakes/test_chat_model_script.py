@@ -188,3 +188,12 @@ def test_a_model_level_stop_applies_unless_the_call_sets_its_own() -> None:
     assert model.calls[0].stop == ["you"]
     assert model.invoke("x", stop=["!"]).content == "Hi"
     assert model._get_ls_params()["ls_stop"] == ["you"]
+
+
+def test_unused_responses_with_cycle_count_every_response_once_played() -> None:
+    model = FakeChatModel(responses=["a", "b", "c"], cycle=True)
+    model.invoke("x")
+    assert model.unused_responses == ["responses[1]", "responses[2]"]
+    for _ in range(3):
+        model.invoke("x")
+    assert model.unused_responses == []
