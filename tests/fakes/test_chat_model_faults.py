@@ -225,3 +225,23 @@ def test_a_model_that_does_not_stream_yields_one_final_chunk() -> None:
 async def test_a_model_that_does_not_stream_yields_one_final_chunk_async() -> None:
     model = NonStreamingFakeChatModel(responses=["Hello, world!"])
     assert [c.content async for c in model.astream("x")] == ["Hello, world!"]
+
+
+async def test_cancelling_a_stream_is_recorded_as_closed_early() -> None:
+    model = FakeChatModel(responses=["a b c"], latency=Latency(per_chunk=1.0))
+    gate = asyncio.Event()
+
+    async def consume() -> None:
+        async for _chunk in model.astream("x"):
+            gate.set()
+            await asyncio.Event().wait()  # a consumer that never finishes
+
+    task = asyncio.create_task(consume())
+    await gate.wait()
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    for _ in range(3):  # the abandoned generators are closed by asyncio's finaliser tasks
+        await asyncio.sleep(0)
+    assert [c.content for c in model.calls[0].chunks] == ["a"]
+    assert model.calls[0].closed_early and not model.calls[0].finished

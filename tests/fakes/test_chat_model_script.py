@@ -197,3 +197,18 @@ def test_unused_responses_with_cycle_count_every_response_once_played() -> None:
     for _ in range(3):
         model.invoke("x")
     assert model.unused_responses == []
+
+
+def test_running_out_describes_responses_without_text() -> None:
+    from fakes import Fault, Response, ToolCall
+
+    model = FakeChatModel(
+        responses=[Response(tool_calls=[ToolCall("search", {})]), Fault(error=TimeoutError("slow"))]
+    )
+    model.invoke("x")
+    with pytest.raises(TimeoutError):
+        model.invoke("x")
+    with pytest.raises(ScriptExhaustedError) as raised:
+        model.invoke("x")
+    assert "  responses[0]: 'tool calls: search'\n" in str(raised.value)
+    assert "  responses[1]: \"fault: TimeoutError('slow')\"\n" in str(raised.value)
