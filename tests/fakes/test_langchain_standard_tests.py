@@ -111,32 +111,9 @@ STANDARD_TEST_RULES = [
 ]
 
 
-class TestFakeChatModelUnit(ChatModelUnitTests):
-    # test_init_from_env skips (the fake reads no environment variables, no API key) and
-    # test_serdes skips (FakeChatModel is not lc-serializable), as for most integrations.
+class FakeChatModelSettings:
+    """What both standard suites are told about the fake (not collected: no Test prefix)."""
 
-    @property
-    def chat_model_class(self) -> type[BaseChatModel]:
-        return FakeChatModel
-
-    @property
-    def chat_model_params(self) -> dict[str, Any]:
-        return {"model_name": "fake-model", "rules": STANDARD_TEST_RULES}
-
-    @property
-    def has_tool_calling(self) -> bool:
-        return True
-
-    @property
-    def has_structured_output(self) -> bool:
-        return True
-
-    @property
-    def returns_usage_metadata(self) -> bool:
-        return True
-
-
-class TestFakeChatModelIntegration(ChatModelIntegrationTests):
     @property
     def chat_model_class(self) -> type[BaseChatModel]:
         return FakeChatModel
@@ -158,6 +135,14 @@ class TestFakeChatModelIntegration(ChatModelIntegrationTests):
     def returns_usage_metadata(self) -> bool:
         return True
 
+
+class TestFakeChatModelUnit(FakeChatModelSettings, ChatModelUnitTests):
+    # test_init_from_env skips (the fake reads no environment variables, no API key) and
+    # test_serdes skips (FakeChatModel is not lc-serializable), as for most integrations.
+    pass
+
+
+class TestFakeChatModelIntegration(FakeChatModelSettings, ChatModelIntegrationTests):
     @property
     def supports_json_mode(self) -> bool:
         # No JSON mode: with_structured_output(method="json_mode") still binds a tool.
