@@ -127,7 +127,7 @@ class FakeChatModel(ScriptedFields, BaseChatModel):
             usage = usage_metadata(
                 response.usage,
                 input_tokens=sum(engine.count_tokens(m.text) for m in messages),
-                output_tokens=pieces.count,
+                output_tokens=pieces.tokens,
             )
         chunks = chat_chunks(
             response,
@@ -137,7 +137,6 @@ class FakeChatModel(ScriptedFields, BaseChatModel):
             last_metadata={
                 "finish_reason": finish_reason(response),
                 "model_name": self._model_for(kwargs),
-                "model_provider": self.provider,
                 **response.response_metadata,
             },
             usage=usage,

@@ -47,7 +47,9 @@ def chat_chunks(
     """The chunks of one response, or only the first `limit` of them (a fault follows).
 
     Reasoning streams first, then text, then each tool call's fragments; the last
-    chunk carries `chunk_position="last"`, the usage and the response metadata.
+    chunk (a chunk of its own after tool calls) carries `chunk_position="last"`, the
+    usage and the response metadata. Content blocks and tool calls are numbered apart:
+    with blocks, tool calls take the indexes after the content blocks.
     """
     blocks = uses_blocks(response)
     if not (blocks or pieces.reasoning or pieces.tool_args) and pieces.text:
@@ -60,6 +62,7 @@ def chat_chunks(
         else:
             fields.append({"content": "", "additional_kwargs": {"reasoning_content": piece}})
     text_index = 1 if pieces.reasoning else 0
+    first_tool_index = (text_index + (1 if pieces.text else 0)) if blocks else 0
     for piece in pieces.text:
         if blocks:
             fields.append({"content": [{"type": "text", "text": piece, "index": text_index}]})
@@ -75,10 +78,10 @@ def chat_chunks(
                 name=call.name if head else None,
                 args=fragment,
                 id=call_id if head else None,
-                index=position,
+                index=first_tool_index + position,
             )
             fields.append({"content": empty, "tool_call_chunks": [chunk]})
-    if not fields:
+    if not fields or pieces.tool_args:
         fields.append({"content": empty})
     if limit is not None:
         fields = fields[:limit]

@@ -39,7 +39,7 @@ class ScriptedFields(BaseModel):
     model_name: str = "fake-model"
     """Reported as `ls_model_name` and `response_metadata["model_name"]`."""
     provider: str = "streamfakes"
-    """Reported as `ls_provider` and `response_metadata["model_provider"]`."""
+    """Reported as `ls_provider` in the run metadata."""
     stop: list[str] | None = None
     """Stop sequences for every call (a call's own `stop` replaces them), as real APIs take."""
     temperature: float | None = None

@@ -19,10 +19,21 @@ class Pieces:
     """Per tool call, its argument fragments; the first chunk also carries name and id."""
 
     @property
+    def tokens(self) -> int:
+        """How many chunks carry content: the output tokens, as far as usage is counted."""
+        return len(self.reasoning) + len(self.text) + sum(map(len, self.tool_args))
+
+    @property
     def count(self) -> int:
-        """How many chunks the response streams (an empty response still sends one)."""
-        streamed = len(self.reasoning) + len(self.text) + sum(map(len, self.tool_args))
-        return max(streamed, 1)
+        """How many chunks the response streams in all.
+
+        After tool calls comes a chunk of its own with the finish reason and usage (as
+        providers send it), so that the last argument fragment is not read on its own
+        as a whole tool call. An empty response still sends one chunk.
+        """
+        if self.tool_args:
+            return self.tokens + 1
+        return max(self.tokens, 1)
 
 
 def argument_fragments(call: ToolCall, split: Splitter) -> list[str]:

@@ -32,7 +32,6 @@ def test_streams_text_token_by_token_and_marks_the_last_chunk() -> None:
     assert last.response_metadata == {
         "finish_reason": "stop",
         "model_name": "fake-gpt",
-        "model_provider": "streamfakes",
     }
     assert last.usage_metadata == {"input_tokens": 4, "output_tokens": 7, "total_tokens": 11}
     assert [c.usage_metadata for c in chunks[:-1]] == [None] * 6
@@ -255,3 +254,40 @@ def test_a_fault_delivers_exactly_a_prefix_of_the_stream(
             received.append(chunk)
     assert [comparable(c) for c in received] == [comparable(c) for c in whole[:after]]
     assert faulty.calls[0].chunks == received
+
+
+@pytest.mark.skipif(
+    not hasattr(BaseChatModel, "stream_events"), reason="stream_events arrived in core 1.4"
+)
+@settings(max_examples=40)
+@given(response=responses, split=splits)
+def test_v3_content_block_events_rebuild_the_same_message(response: Response, split: str) -> None:
+    invoked = FakeChatModel(responses=[response], split=split).invoke("question")
+    v3 = FakeChatModel(responses=[response], split=split).stream_events("question", version="v3")
+    rebuilt = v3.output  # type: ignore[attr-defined]
+    assert rebuilt.tool_calls == invoked.tool_calls
+    assert rebuilt.invalid_tool_calls == invoked.invalid_tool_calls
+    assert rebuilt.usage_metadata == invoked.usage_metadata
+    assert rebuilt.text == invoked.text
+    assert [b["type"] for b in rebuilt.content_blocks] == [
+        b["type"] for b in invoked.content_blocks
+    ]
+
+
+def test_a_tool_call_response_ends_with_its_own_finish_chunk() -> None:
+    call = ToolCall("get_weather", {"city": "Paris"}, id="call_1", fragments=2)
+    chunks = list(FakeChatModel(responses=[Response(tool_calls=[call])]).stream("x"))
+    assert [bool(c.tool_call_chunks) for c in chunks] == [True, True, False]
+    assert chunks[-1].chunk_position == "last"
+    assert chunks[-1].response_metadata["finish_reason"] == "tool_calls"
+    assert chunks[-1].usage_metadata == {"input_tokens": 1, "output_tokens": 2, "total_tokens": 3}
+    assert chunks[-1].tool_call_chunks == []
+
+
+def test_with_blocks_tool_calls_are_indexed_after_the_content_blocks() -> None:
+    response = Response(
+        reasoning="Hm.", text="Ok", tool_calls=[ToolCall("f", {}), ToolCall("g", {})]
+    )
+    chunks = list(FakeChatModel(responses=[response], split="chars").stream("x"))
+    indexes = [c.tool_call_chunks[0]["index"] for c in chunks if c.tool_call_chunks]
+    assert sorted(set(indexes)) == [2, 3]
