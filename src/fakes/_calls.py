@@ -1,9 +1,9 @@
-"""The log of calls a fake receives, and the loops that deliver (and record) its chunks."""
+"""The log of calls a fake receives, and the playback that delivers (and records) chunks."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Generic, Literal, TypeVar
 
@@ -20,20 +20,21 @@ class Call(Generic[Chunk]):
 
     index: int
     """Position in `model.calls`, from 0."""
-    method: Method
-    """`stream`/`astream` when the model streamed, `invoke`/`ainvoke` when it did not."""
+    method: Method | None
+    """`stream`/`astream` when the model streamed, `invoke`/`ainvoke` when it did not;
+    None while a call `batch()` reserved has not started."""
     input: Any
     """The input messages (chat models) or prompt string (LLMs)."""
     kwargs: dict[str, Any]
     """Call options: `stop`, and whatever was bound (`tools`, `tool_choice`, ...)."""
-    source: str
-    """Which part of the script answered: `responses[2]` or `rules[0]`."""
-    response: Response
-    """The scripted response that was played."""
+    source: str = ""
+    """Which part of the script answered: `responses[2]` or `rules[0]`; empty if none."""
+    response: Response | None = None
+    """The scripted response that was played; None if the script had none left."""
     delivered: list[Chunk] = field(default_factory=list, repr=False)
     """The generation chunks delivered, in order (see `chunks` for their messages)."""
     error: BaseException | None = None
-    """The exception the call raised, scripted or not."""
+    """The exception the call raised: scripted, or `ScriptExhaustedError`."""
     closed_early: bool = False
     """The consumer stopped reading (`break`, `aclose`, cancellation) before the end."""
     finished: bool = False
@@ -63,78 +64,81 @@ class Call(Generic[Chunk]):
         return self.kwargs.get("tool_choice")
 
 
-def play(
-    call: Call[Chunk],
-    chunks: Sequence[Chunk],
-    *,
-    delays: Sequence[float] | None,
-    fault: BaseException | None,
-    clock: Clock,
-) -> Iterator[Chunk]:
-    """Deliver `chunks` (then raise `fault`), recording everything on `call`."""
-    record = call.delivered.append
-    try:
-        if delays is None:
-            if chunks:
-                call.ttft = 0.0
-            for chunk in chunks:
-                record(chunk)
-                yield chunk
-        else:
-            for chunk, delay in zip(chunks, delays, strict=False):
-                clock.sleep(delay)
-                _advance(call, delay)
-                record(chunk)
-                yield chunk
-            if fault is not None and len(delays) > len(chunks):
-                clock.sleep(delays[len(chunks)])
-                call.duration += delays[len(chunks)]
-        if fault is not None:
-            raise fault
-        call.finished = True
-    except GeneratorExit:
-        call.closed_early = True
-        raise
-    except BaseException as error:
-        call.error = error
-        raise
+@dataclass
+class Playback(Generic[Chunk]):
+    """One call's chunks, ready to deliver, and what to record while delivering them."""
 
+    call: Call[Chunk]
+    chunks: list[Chunk]
+    """The chunks to deliver (only those before the fault, if there is one)."""
+    delays: list[float] | None
+    """The delay before each chunk of the whole response; None when there is no latency."""
+    fault: BaseException | None
+    """Raised after the chunks."""
+    clock: Clock
 
-async def aplay(
-    call: Call[Chunk],
-    chunks: Sequence[Chunk],
-    *,
-    delays: Sequence[float] | None,
-    fault: BaseException | None,
-    clock: Clock,
-) -> AsyncIterator[Chunk]:
-    """The async twin of `play`: no thread pool, awaiting the clock between chunks."""
-    record = call.delivered.append
-    try:
-        if delays is None:
-            if chunks:
+    def play(self) -> Iterator[Chunk]:
+        """Deliver the chunks (then raise the fault), recording everything on the call."""
+        call, chunks, delays = self.call, self.chunks, self.delays
+        record, last = call.delivered.append, self._last_index()
+        try:
+            if delays is None and chunks:
                 call.ttft = 0.0
-            for chunk in chunks:
+            for i, chunk in enumerate(chunks):
+                if delays is not None:
+                    self.clock.sleep(delays[i])
+                    _advance(call, delays[i])
                 record(chunk)
+                # Finished as the last chunk leaves, so a consumer that stops there
+                # has not closed the stream early.
+                call.finished = i == last
                 yield chunk
-        else:
-            for chunk, delay in zip(chunks, delays, strict=False):
-                await clock.asleep(delay)
-                _advance(call, delay)
+            if self.fault is not None:
+                stall = self._stall()
+                self.clock.sleep(stall)
+                call.duration += stall
+                raise self.fault
+        except GeneratorExit:
+            call.closed_early = not call.finished
+            raise
+        except BaseException as error:
+            call.error = error
+            raise
+
+    async def aplay(self) -> AsyncIterator[Chunk]:
+        """The async twin of `play`: no thread pool, awaiting the clock between chunks."""
+        call, chunks, delays = self.call, self.chunks, self.delays
+        record, last = call.delivered.append, self._last_index()
+        try:
+            if delays is None and chunks:
+                call.ttft = 0.0
+            for i, chunk in enumerate(chunks):
+                if delays is not None:
+                    await self.clock.asleep(delays[i])
+                    _advance(call, delays[i])
                 record(chunk)
+                call.finished = i == last
                 yield chunk
-            if fault is not None and len(delays) > len(chunks):
-                await clock.asleep(delays[len(chunks)])
-                call.duration += delays[len(chunks)]
-        if fault is not None:
-            raise fault
-        call.finished = True
-    except (GeneratorExit, asyncio.CancelledError):
-        call.closed_early = True
-        raise
-    except BaseException as error:
-        call.error = error
-        raise
+            if self.fault is not None:
+                stall = self._stall()
+                await self.clock.asleep(stall)
+                call.duration += stall
+                raise self.fault
+        except (GeneratorExit, asyncio.CancelledError):
+            call.closed_early = not call.finished
+            raise
+        except BaseException as error:
+            call.error = error
+            raise
+
+    def _last_index(self) -> int:
+        return len(self.chunks) - 1 if self.fault is None else -1
+
+    def _stall(self) -> float:
+        """The wait before the fault: the delay of the chunk that never comes."""
+        if self.delays is None or len(self.delays) <= len(self.chunks):
+            return 0.0
+        return self.delays[len(self.chunks)]
 
 
 def _advance(call: Call[Any], delay: float) -> None:

@@ -15,12 +15,10 @@ from langchain_core.runnables.config import get_config_list
 from langchain_core.tools import BaseTool
 from langchain_core.utils.function_calling import convert_to_openai_tool
 
-from ._calls import Call, Method, aplay, play
+from ._calls import Method, Playback
 from ._chunks import chat_chunks, finish_reason, usage_metadata
-from ._engine import RESERVED, pop_reservation, reserve_batch
+from ._engine import pop_reservation, reserve_batch, reserved
 from ._fields import ScriptedFields
-
-Plan = tuple[Call[Any], list[ChatGenerationChunk], "list[float] | None", "BaseException | None"]
 
 
 class FakeChatModel(ScriptedFields, BaseChatModel):
@@ -68,58 +66,108 @@ class FakeChatModel(ScriptedFields, BaseChatModel):
         return self.bind(tools=[convert_to_openai_tool(tool) for tool in tools], **kwargs)
 
     # -- batch: responses are picked in input order --------------------------------
+    # batch() and friends pick every input's response up front, in input order, and
+    # hand each pick to the invoke() that plays it, whatever order the threads run in.
 
-    def invoke(self, input: Any, config: RunnableConfig | None = None, **kwargs: Any) -> Any:
+    def invoke(
+        self,
+        input: LanguageModelInput,
+        config: RunnableConfig | None = None,
+        *,
+        stop: list[str] | None = None,
+        **kwargs: Any,
+    ) -> AIMessage:
         config, call = pop_reservation(config)
-        if call is None:
-            return super().invoke(input, config, **kwargs)
-        token = RESERVED.set(call)
-        try:
-            return super().invoke(input, config, **kwargs)
-        finally:
-            RESERVED.reset(token)
+        with reserved(call):
+            return super().invoke(input, config, stop=stop, **kwargs)
 
-    async def ainvoke(self, input: Any, config: RunnableConfig | None = None, **kwargs: Any) -> Any:
+    async def ainvoke(
+        self,
+        input: LanguageModelInput,
+        config: RunnableConfig | None = None,
+        *,
+        stop: list[str] | None = None,
+        **kwargs: Any,
+    ) -> AIMessage:
         config, call = pop_reservation(config)
-        if call is None:
-            return await super().ainvoke(input, config, **kwargs)
-        token = RESERVED.set(call)
-        try:
-            return await super().ainvoke(input, config, **kwargs)
-        finally:
-            RESERVED.reset(token)
+        with reserved(call):
+            return await super().ainvoke(input, config, stop=stop, **kwargs)
 
-    def batch(self, inputs: list[Any], config: Any = None, **kwargs: Any) -> list[Any]:
+    def batch(
+        self,
+        inputs: list[LanguageModelInput],
+        config: RunnableConfig | list[RunnableConfig] | None = None,
+        *,
+        return_exceptions: bool = False,
+        **kwargs: Any,
+    ) -> list[AIMessage]:
         """Like `Runnable.batch`; input *i* gets the *i*-th response the script would pick."""
         configs = self._reserve(inputs, config, kwargs)
-        return super().batch(inputs, configs, **kwargs)
+        return super().batch(inputs, configs, return_exceptions=return_exceptions, **kwargs)
 
-    async def abatch(self, inputs: list[Any], config: Any = None, **kwargs: Any) -> list[Any]:
+    async def abatch(
+        self,
+        inputs: list[LanguageModelInput],
+        config: RunnableConfig | list[RunnableConfig] | None = None,
+        *,
+        return_exceptions: bool = False,
+        **kwargs: Any,
+    ) -> list[AIMessage]:
         """Like `Runnable.abatch`; input *i* gets the *i*-th response the script would pick."""
         configs = self._reserve(inputs, config, kwargs)
-        return await super().abatch(inputs, configs, **kwargs)
+        return await super().abatch(inputs, configs, return_exceptions=return_exceptions, **kwargs)
 
-    def _reserve(self, inputs: list[Any], config: Any, kwargs: dict[str, Any]) -> list[Any]:
-        options = {k: v for k, v in kwargs.items() if k != "return_exceptions"}
+    def batch_as_completed(  # type: ignore[override]
+        self,
+        inputs: Sequence[LanguageModelInput],
+        config: RunnableConfig | Sequence[RunnableConfig] | None = None,
+        *,
+        return_exceptions: bool = False,
+        **kwargs: Any,
+    ) -> Iterator[tuple[int, AIMessage | Exception]]:
+        """Like `Runnable.batch_as_completed`, with responses picked in input order."""
+        configs = self._reserve(inputs, config, kwargs)
+        # A plain bool matches neither of the base's Literal[True]/Literal[False] overloads.
+        return super().batch_as_completed(  # type: ignore[call-overload, no-any-return]
+            inputs, configs, return_exceptions=return_exceptions, **kwargs
+        )
+
+    def abatch_as_completed(  # type: ignore[override]
+        self,
+        inputs: Sequence[LanguageModelInput],
+        config: RunnableConfig | Sequence[RunnableConfig] | None = None,
+        *,
+        return_exceptions: bool = False,
+        **kwargs: Any,
+    ) -> AsyncIterator[tuple[int, AIMessage | Exception]]:
+        """Like `Runnable.abatch_as_completed`, with responses picked in input order."""
+        configs = self._reserve(inputs, config, kwargs)
+        # A plain bool matches neither of the base's Literal[True]/Literal[False] overloads.
+        return super().abatch_as_completed(  # type: ignore[call-overload, no-any-return]
+            inputs, configs, return_exceptions=return_exceptions, **kwargs
+        )
+
+    def _reserve(
+        self, inputs: Sequence[LanguageModelInput], config: Any, options: dict[str, Any]
+    ) -> list[RunnableConfig]:
         configs = get_config_list(config, len(inputs))
         return reserve_batch(self._engine, inputs, configs, self._messages, options)
 
-    def _messages(self, input: Any) -> list[BaseMessage]:
+    def _messages(self, input: LanguageModelInput) -> list[BaseMessage]:
         return self._convert_input(input).to_messages()
 
     # -- playing the script ------------------------------------------------------------
 
-    def _plan(
+    def _playback(
         self,
         method: Method,
         messages: list[BaseMessage],
         stop: list[str] | None,
         kwargs: dict[str, Any],
-    ) -> Plan:
+    ) -> Playback[ChatGenerationChunk]:
         engine = self._engine
         stop = self._stop_for(stop)
-        call = engine.begin(method, messages, {"stop": stop, **kwargs})
-        response = call.response
+        call, response = engine.begin(method, messages, {"stop": stop, **kwargs})
         pieces = engine.pieces(response, stop)
         fault = response.fault
         usage = None
@@ -142,8 +190,13 @@ class FakeChatModel(ScriptedFields, BaseChatModel):
             usage=usage,
             limit=fault.after_chunks if fault else None,
         )
-        delays = engine.delays(response, pieces.count, call.index)
-        return call, chunks, delays, fault.exception() if fault else None
+        return Playback(
+            call=call,
+            chunks=chunks,
+            delays=engine.delays(response, pieces.count, call.index),
+            fault=fault.exception() if fault else None,
+            clock=engine.clock,
+        )
 
     def _stream(
         self,
@@ -153,8 +206,7 @@ class FakeChatModel(ScriptedFields, BaseChatModel):
         **kwargs: Any,
     ) -> Iterator[ChatGenerationChunk]:
         # Returns the player itself rather than re-yielding: one generator hop per chunk.
-        call, chunks, delays, fault = self._plan("stream", messages, stop, kwargs)
-        return play(call, chunks, delays=delays, fault=fault, clock=self._engine.clock)
+        return self._playback("stream", messages, stop, kwargs).play()
 
     def _astream(
         self,
@@ -163,8 +215,7 @@ class FakeChatModel(ScriptedFields, BaseChatModel):
         run_manager: AsyncCallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> AsyncIterator[ChatGenerationChunk]:
-        call, chunks, delays, fault = self._plan("astream", messages, stop, kwargs)
-        return aplay(call, chunks, delays=delays, fault=fault, clock=self._engine.clock)
+        return self._playback("astream", messages, stop, kwargs).aplay()
 
     def _generate(
         self,
@@ -173,10 +224,7 @@ class FakeChatModel(ScriptedFields, BaseChatModel):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> ChatResult:
-        call, chunks, delays, fault = self._plan("invoke", messages, stop, kwargs)
-        return generate_from_stream(
-            play(call, chunks, delays=delays, fault=fault, clock=self._engine.clock)
-        )
+        return generate_from_stream(self._playback("invoke", messages, stop, kwargs).play())
 
     async def _agenerate(
         self,
@@ -185,13 +233,9 @@ class FakeChatModel(ScriptedFields, BaseChatModel):
         run_manager: AsyncCallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> ChatResult:
-        call, chunks, delays, fault = self._plan("ainvoke", messages, stop, kwargs)
+        playback = self._playback("ainvoke", messages, stop, kwargs)
         # Not agenerate_from_stream: it merges the chunks in a worker thread.
-        played = [
-            c
-            async for c in aplay(call, chunks, delays=delays, fault=fault, clock=self._engine.clock)
-        ]
-        return generate_from_stream(iter(played))
+        return generate_from_stream(iter([chunk async for chunk in playback.aplay()]))
 
 
 class NonStreamingFakeChatModel(FakeChatModel):

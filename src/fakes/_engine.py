@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
 
 from ._calls import Call, Method
 from ._clock import Clock
-from ._errors import ScriptExhaustedError
+from ._errors import ScriptError, ScriptExhaustedError
 from ._pieces import Pieces, cut
 from ._script import Latency, Response, Rule
 from ._splitting import Split, Splitter, splitter
@@ -53,25 +54,22 @@ class Engine:
     def take(self, input: Any, options: dict[str, Any]) -> Call[Any]:
         """Log a new call and pick its response: a matching rule's, or the next one.
 
-        `options` are the call's keyword arguments (`stop`, bound `tools`, ...).
+        `options` are the call's keyword arguments (`stop`, bound `tools`, ...). When
+        nothing can answer, the call is logged with the error that `begin` will raise.
         """
         text = self.input_text(input)
         with self._lock:
-            source, response = self._pick(input, text, options)
-            call: Call[Any] = Call(
-                index=len(self.calls),
-                method="invoke",
-                input=input,
-                kwargs=options,
-                source=source,
-                response=response,
-            )
+            call: Call[Any] = Call(index=len(self.calls), method=None, input=input, kwargs=options)
             self.calls.append(call)
+            try:
+                call.source, call.response = self._pick(input, text, options)
+            except (ScriptExhaustedError, ScriptError) as error:
+                call.error = error
             return call
 
     def _pick(self, input: Any, text: str, options: dict[str, Any]) -> tuple[str, Response]:
         for i, rule in enumerate(self.rules):
-            if _matches(rule, input, text, options):
+            if _matches(rule, i, input, text, options):
                 return f"rules[{i}]", rule.response  # type: ignore[return-value]
         if self._next >= len(self.responses):
             if not (self.cycle and self.responses):
@@ -83,21 +81,22 @@ class Engine:
         return f"responses[{position}]", self.responses[position]
 
     def _exhausted(self, text: str) -> ScriptExhaustedError:
-        played = "\n".join(
-            f"  call {c.index}: {c.method:<7} {c.source:<14} input {self._input_preview(c)}"
-            for c in self.calls
-        )
+        played = "\n".join(self._describe_call(call) for call in self.calls[:-1])
         scripted = "\n".join(
             f"  responses[{i}]: {_preview(r.content_text or _describe(r))}"
             for i, r in enumerate(self.responses)
         )
         return ScriptExhaustedError(
-            f"{self.owner} has no response left for call {len(self.calls)} "
+            f"{self.owner} has no response left for call {len(self.calls) - 1} "
             f"(input {_preview(text)}).\n"
             f"It scripted {len(self.responses)} response(s):\n{scripted or '  (none)'}\n"
             f"and has played them in these calls:\n{played or '  (none)'}\n"
             "Add responses, pass cycle=True to replay them, or add a Rule for this input."
         )
+
+    def _describe_call(self, call: Call[Any]) -> str:
+        method, source = call.method or "-", call.source or "-"
+        return f"  call {call.index}: {method:<7} {source:<14} input {self._input_preview(call)}"
 
     def _input_preview(self, call: Call[Any]) -> str:
         return _preview(self.input_text(call.input))
@@ -110,8 +109,11 @@ class Engine:
 
     # -- planning --------------------------------------------------------------
 
-    def begin(self, method: Method, input: Any, kwargs: dict[str, Any]) -> Call[Any]:
-        """The call to play now: the one batch() reserved for it, or a new one."""
+    def begin(
+        self, method: Method, input: Any, kwargs: dict[str, Any]
+    ) -> tuple[Call[Any], Response]:
+        """The call to play now (the one batch() reserved for it, or a new one) and its
+        response; raises what picking the response raised."""
         call = RESERVED.get()
         if call is not None:
             RESERVED.set(None)
@@ -119,7 +121,10 @@ class Engine:
             call = self.take(input, kwargs)
         call.method = method
         call.kwargs = kwargs
-        return call
+        if call.response is None:
+            assert call.error is not None  # take() records why there is no response
+            raise call.error
+        return call, call.response
 
     def splitter_for(self, response: Response) -> Splitter:
         return self.split if response.split is None else splitter(response.split)
@@ -137,14 +142,22 @@ class Engine:
         return len(self.split(text))
 
 
-def _matches(rule: Rule, input: Any, text: str, options: dict[str, Any]) -> bool:
+def _matches(rule: Rule, position: int, input: Any, text: str, options: dict[str, Any]) -> bool:
     if rule.contains is not None and rule.contains not in text:
         return False
     if rule.matches is not None and re.search(rule.matches, text) is None:
         return False
     if rule.bound_tool is not None and rule.bound_tool not in _tool_names(options):
         return False
-    return rule.when is None or bool(rule.when(input))
+    if rule.when is None:
+        return True
+    try:
+        return bool(rule.when(input))
+    except Exception as error:
+        raise ScriptError(
+            f"the condition raised {error!r}; make it return True or False for every input",
+            path=f"rules[{position}].when",
+        ) from error
 
 
 def _tool_names(options: dict[str, Any]) -> set[str]:
@@ -179,6 +192,19 @@ def pop_reservation(config: Any) -> tuple[Any, Call[Any] | None]:
     return {**config, "configurable": rest}, configurable[RESERVATION_KEY]
 
 
+@contextmanager
+def reserved(call: Call[Any] | None) -> Iterator[None]:
+    """Within this block, the model plays `call` (reserved by batch) instead of picking."""
+    if call is None:
+        yield
+        return
+    token = RESERVED.set(call)
+    try:
+        yield
+    finally:
+        RESERVED.reset(token)
+
+
 def reserve_batch(
     engine: Engine,
     inputs: Sequence[Any],
@@ -186,10 +212,14 @@ def reserve_batch(
     to_input: Callable[[Any], Any],
     options: dict[str, Any],
 ) -> list[Any]:
-    """Pick every input's response in input order and attach it to that input's config."""
-    reserved = []
+    """Pick every input's response in input order and attach it to that input's config.
+
+    A pick that fails (the script ran out) is attached too, and raised (or returned,
+    with `return_exceptions=True`) when that input's call runs, as a real error would be.
+    """
+    configs_with_calls = []
     for input, config in zip(inputs, configs, strict=True):
         call = engine.take(to_input(input), {"stop": options.get("stop"), **options})
         configurable = {**(config.get("configurable") or {}), RESERVATION_KEY: call}
-        reserved.append({**config, "configurable": configurable})
-    return reserved
+        configs_with_calls.append({**config, "configurable": configurable})
+    return configs_with_calls

@@ -44,7 +44,8 @@ class RateLimitError(ProviderError):
 
     def __init__(self, message: str = "", *, retry_after: float | None = None) -> None:
         self.retry_after = retry_after
-        super().__init__(message or f"rate limit exceeded; retry after {retry_after}s")
+        hint = f"; retry after {retry_after}s" if retry_after is not None else ""
+        super().__init__(message or f"rate limit exceeded{hint}")
 
 
 class ProviderTimeoutError(ProviderError, TimeoutError):

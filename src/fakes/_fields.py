@@ -46,6 +46,9 @@ class ScriptedFields(BaseModel):
     """Reported as `ls_temperature`, as real integrations do; has no other effect."""
     max_tokens: int | None = None
     """Reported as `ls_max_tokens`, as real integrations do; has no other effect."""
+    cache: Any = Field(default=False, exclude=True)
+    """Off by default: a global LLM cache would answer from another fake's script (they
+    share a model name) instead of this one's. Pass `cache=True` or a cache to test caching."""
 
     _engine: Engine = PrivateAttr()
     script_kind: ClassVar[Kind] = "chat"

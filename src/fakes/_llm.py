@@ -9,12 +9,10 @@ from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackMana
 from langchain_core.language_models import BaseLLM
 from langchain_core.outputs import Generation, GenerationChunk, LLMResult
 
-from ._calls import Call, Method, aplay, play
+from ._calls import Call, Method, Playback
 from ._chunks import finish_reason, llm_chunks, usage_metadata
 from ._fields import ScriptedFields
 from ._validation import Kind
-
-Plan = tuple[Call[Any], list[GenerationChunk], "list[float] | None", "BaseException | None"]
 
 
 class FakeLLM(ScriptedFields, BaseLLM):
@@ -42,13 +40,12 @@ class FakeLLM(ScriptedFields, BaseLLM):
     def _input_text(self, input: Any) -> str:
         return str(input)
 
-    def _plan(
+    def _playback(
         self, method: Method, prompt: str, stop: list[str] | None, kwargs: dict[str, Any]
-    ) -> Plan:
+    ) -> Playback[GenerationChunk]:
         engine = self._engine
         stop = self._stop_for(stop)
-        call = engine.begin(method, prompt, {"stop": stop, **kwargs})
-        response = call.response
+        call, response = engine.begin(method, prompt, {"stop": stop, **kwargs})
         pieces = engine.pieces(response, stop)
         fault = response.fault
         chunks = llm_chunks(
@@ -56,11 +53,17 @@ class FakeLLM(ScriptedFields, BaseLLM):
             last_info={
                 "finish_reason": finish_reason(response),
                 "model_name": self._model_for(kwargs),
+                **response.response_metadata,
             },
             limit=fault.after_chunks if fault else None,
         )
-        delays = engine.delays(response, pieces.count, call.index)
-        return call, chunks, delays, fault.exception() if fault else None
+        return Playback(
+            call=call,
+            chunks=chunks,
+            delays=engine.delays(response, pieces.count, call.index),
+            fault=fault.exception() if fault else None,
+            clock=engine.clock,
+        )
 
     def _stream(
         self,
@@ -69,9 +72,8 @@ class FakeLLM(ScriptedFields, BaseLLM):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> Iterator[GenerationChunk]:
-        call, chunks, delays, fault = self._plan("stream", prompt, stop, kwargs)
         # BaseLLM leaves token callbacks to the model, as real integrations do.
-        for chunk in play(call, chunks, delays=delays, fault=fault, clock=self._engine.clock):
+        for chunk in self._playback("stream", prompt, stop, kwargs).play():
             if run_manager:
                 run_manager.on_llm_new_token(chunk.text, chunk=chunk)
             yield chunk
@@ -83,10 +85,7 @@ class FakeLLM(ScriptedFields, BaseLLM):
         run_manager: AsyncCallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> AsyncIterator[GenerationChunk]:
-        call, chunks, delays, fault = self._plan("astream", prompt, stop, kwargs)
-        async for chunk in aplay(
-            call, chunks, delays=delays, fault=fault, clock=self._engine.clock
-        ):
+        async for chunk in self._playback("astream", prompt, stop, kwargs).aplay():
             if run_manager:
                 await run_manager.on_llm_new_token(chunk.text, chunk=chunk)
             yield chunk
@@ -99,16 +98,11 @@ class FakeLLM(ScriptedFields, BaseLLM):
         **kwargs: Any,
     ) -> LLMResult:
         # One prompt after another, so a batch gets responses in input order.
-        results = []
+        played = []
         for prompt in prompts:
-            call, chunks, delays, fault = self._plan("invoke", prompt, stop, kwargs)
-            results.append(
-                (
-                    call,
-                    list(play(call, chunks, delays=delays, fault=fault, clock=self._engine.clock)),
-                )
-            )
-        return self._result(results)
+            playback = self._playback("invoke", prompt, stop, kwargs)
+            played.append((playback.call, list(playback.play())))
+        return self._result(played, kwargs)
 
     async def _agenerate(
         self,
@@ -117,22 +111,18 @@ class FakeLLM(ScriptedFields, BaseLLM):
         run_manager: AsyncCallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> LLMResult:
-        results = []
+        played = []
         for prompt in prompts:
-            call, chunks, delays, fault = self._plan("ainvoke", prompt, stop, kwargs)
-            played = [
-                c
-                async for c in aplay(
-                    call, chunks, delays=delays, fault=fault, clock=self._engine.clock
-                )
-            ]
-            results.append((call, played))
-        return self._result(results)
+            playback = self._playback("ainvoke", prompt, stop, kwargs)
+            played.append((playback.call, [chunk async for chunk in playback.aplay()]))
+        return self._result(played, kwargs)
 
-    def _result(self, results: list[tuple[Call[Any], list[GenerationChunk]]]) -> LLMResult:
+    def _result(
+        self, played: list[tuple[Call[Any], list[GenerationChunk]]], kwargs: dict[str, Any]
+    ) -> LLMResult:
         generations: list[list[Generation]] = []
         usage = {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0}
-        for call, chunks in results:
+        for call, chunks in played:
             merged = chunks[0]
             for chunk in chunks[1:]:
                 merged += chunk
@@ -140,7 +130,7 @@ class FakeLLM(ScriptedFields, BaseLLM):
                 [Generation(text=merged.text, generation_info=merged.generation_info)]
             )
             counted = usage_metadata(
-                call.response.usage,
+                call.response.usage if call.response else None,
                 input_tokens=self._engine.count_tokens(call.input),
                 output_tokens=len(chunks),
             )
@@ -149,5 +139,5 @@ class FakeLLM(ScriptedFields, BaseLLM):
             usage["total_tokens"] += counted["total_tokens"]
         return LLMResult(
             generations=generations,
-            llm_output={"token_usage": usage, "model_name": self.model_name},
+            llm_output={"token_usage": usage, "model_name": self._model_for(kwargs)},
         )

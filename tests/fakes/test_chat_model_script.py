@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import re
+import time
 
 import pytest
+from langchain_core.callbacks import BaseCallbackHandler
 from langchain_core.messages import HumanMessage
 
-from fakes import FakeChatModel, Rule, ScriptExhaustedError
+from fakes import FakeChatModel, Response, Rule, ScriptError, ScriptExhaustedError
 
 
 def test_responses_are_consumed_in_order_and_logged() -> None:
@@ -146,7 +148,7 @@ async def test_a_call_may_ask_for_another_model() -> None:
 def test_a_rule_can_require_a_bound_tool() -> None:
     from typing_extensions import TypedDict
 
-    from fakes import Response, ToolCall
+    from fakes import ToolCall
 
     class Joke(TypedDict):
         """A joke."""
@@ -200,7 +202,7 @@ def test_unused_responses_with_cycle_count_every_response_once_played() -> None:
 
 
 def test_running_out_describes_responses_without_text() -> None:
-    from fakes import Fault, Response, ToolCall
+    from fakes import Fault, ToolCall
 
     model = FakeChatModel(
         responses=[Response(tool_calls=[ToolCall("search", {})]), Fault(error=TimeoutError("slow"))]
@@ -212,3 +214,83 @@ def test_running_out_describes_responses_without_text() -> None:
         model.invoke("x")
     assert "  responses[0]: 'tool calls: search'\n" in str(raised.value)
     assert "  responses[1]: \"fault: TimeoutError('slow')\"\n" in str(raised.value)
+
+
+class SlowFirstInput(BaseCallbackHandler):
+    """Holds up the first input's call, so the others reach the model before it."""
+
+    run_inline = True
+
+    def on_chat_model_start(self, serialized, messages, **kwargs):  # type: ignore[no-untyped-def]
+        if messages[0][-1].content == "q0":
+            time.sleep(0.05)
+
+
+def test_batch_order_does_not_depend_on_which_thread_runs_first() -> None:
+    model = FakeChatModel(responses=[f"answer {i}" for i in range(4)])
+    outputs = model.batch([f"q{i}" for i in range(4)], {"callbacks": [SlowFirstInput()]})
+    assert [o.content for o in outputs] == [f"answer {i}" for i in range(4)]
+
+
+def test_batch_as_completed_keeps_the_input_order_of_responses() -> None:
+    model = FakeChatModel(responses=[f"answer {i}" for i in range(4)])
+    inputs = [f"q{i}" for i in range(4)]
+    done = dict(model.batch_as_completed(inputs, {"callbacks": [SlowFirstInput()]}))
+    assert {i: o.content for i, o in done.items()} == {i: f"answer {i}" for i in range(4)}  # type: ignore[union-attr]
+
+
+async def test_abatch_as_completed_keeps_the_input_order_of_responses() -> None:
+    model = FakeChatModel(responses=[f"answer {i}" for i in range(4)])
+    done = {i: o async for i, o in model.abatch_as_completed([f"q{i}" for i in range(4)])}
+    assert {i: o.content for i, o in done.items()} == {i: f"answer {i}" for i in range(4)}  # type: ignore[union-attr]
+
+
+def test_batch_returns_running_out_as_that_inputs_error() -> None:
+    model = FakeChatModel(responses=["a"])
+    first, second = model.batch(["x", "y"], return_exceptions=True)
+    assert first.content == "a"  # type: ignore[union-attr]
+    assert isinstance(second, ScriptExhaustedError)
+    assert [(c.method, c.source, type(c.error).__name__) for c in model.calls] == [
+        ("invoke", "responses[0]", "NoneType"),
+        ("invoke", "", "ScriptExhaustedError"),
+    ]
+
+
+def test_running_out_is_logged_as_a_call_with_its_error() -> None:
+    model = FakeChatModel(responses=["a"])
+    model.invoke("x")
+    with pytest.raises(ScriptExhaustedError):
+        list(model.stream("y"))
+    assert len(model.calls) == 2
+    assert model.calls[1].method == "stream" and model.calls[1].response is None
+    assert isinstance(model.calls[1].error, ScriptExhaustedError)
+
+
+def test_a_rule_condition_that_raises_names_the_rule() -> None:
+    model = FakeChatModel(rules=[Rule(when=lambda messages: 1 / 0, response="x")])
+    with pytest.raises(
+        ScriptError, match=r"^script: rules\[0\]\.when: the condition raised ZeroDivisionError"
+    ):
+        model.invoke("x")
+
+
+def test_a_consumer_that_stops_at_the_last_chunk_has_finished() -> None:
+    model = FakeChatModel(responses=["a b"])
+    for chunk in model.stream("x"):
+        if chunk.chunk_position == "last":
+            break
+    assert model.calls[0].finished and not model.calls[0].closed_early
+
+
+def test_a_global_llm_cache_does_not_answer_for_the_script() -> None:
+    from langchain_core.caches import InMemoryCache
+    from langchain_core.globals import set_llm_cache
+
+    set_llm_cache(InMemoryCache())
+    try:
+        assert FakeChatModel(responses=["first"]).invoke("x").content == "first"
+        second = FakeChatModel(responses=["second"])
+        assert second.invoke("x").content == "second"
+        assert len(second.calls) == 1
+    finally:
+        set_llm_cache(None)
