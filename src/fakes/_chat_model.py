@@ -36,6 +36,9 @@ class FakeChatModel(ScriptedFields, BaseChatModel):
 
     report_usage: bool = True
     """Put `usage_metadata` on the last chunk (scripted, or counted)."""
+    streaming: bool = False
+    """`invoke` streams too (through `_stream`, firing token callbacks), as integrations'
+    `streaming=True` does."""
 
     # -- identity --------------------------------------------------------------
 

@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, SecretStr, ValidationError
 from typing_extensions import Self
 
 from ._calls import Call
 from ._clock import Clock, RealClock, VirtualClock
 from ._engine import Engine
+from ._errors import ScriptError
 from ._script import Latency, ScriptItem
-from ._validation import Kind, checked_script
+from ._validation import Kind, check_clock, checked_script
 
 
 class ScriptedFields(BaseModel):
@@ -46,6 +48,14 @@ class ScriptedFields(BaseModel):
     """Reported as `ls_temperature`, as real integrations do; has no other effect."""
     max_tokens: int | None = None
     """Reported as `ls_max_tokens`, as real integrations do; has no other effect."""
+    # The standard settings of provider integrations, accepted so that code (and
+    # LangChain's standard tests) can build the fake like a real model.
+    timeout: float | None = None
+    """Accepted like a real integration's; has no effect (use `Latency` and `Fault`)."""
+    max_retries: int | None = None
+    """Accepted like a real integration's; has no effect (use `with_retry`)."""
+    api_key: SecretStr | None = None
+    """Accepted like a real integration's (and never shown); has no effect."""
     cache: Any = Field(default=False, exclude=True)
     """Off by default: a global LLM cache would answer from another fake's script (they
     share a model name) instead of this one's. Pass `cache=True` or a cache to test caching."""
@@ -57,7 +67,11 @@ class ScriptedFields(BaseModel):
         source = data.pop("_source", "script")
         if responses is not None:
             data["responses"] = responses
-        super().__init__(**data)
+        _reject_unknown_settings(type(self), data, source)
+        try:
+            super().__init__(**data)
+        except ValidationError as error:
+            raise _setting_error(error, source) from None
         # Checked here, after pydantic, so that a bad script raises ScriptError itself
         # rather than a ValidationError wrapped around it.
         self._start_engine(source)
@@ -82,6 +96,8 @@ class ScriptedFields(BaseModel):
             source=source,
             kind=self.script_kind,
         )
+        if self.clock is not None:
+            check_clock(self.clock, source)
         clock: Clock = self.clock or (RealClock() if self.real_time else VirtualClock())
         self._engine = Engine(
             owner=f"{type(self).__name__}(model_name={self.model_name!r})",
@@ -120,3 +136,23 @@ class ScriptedFields(BaseModel):
         """Seconds on the virtual clock (0.0 for other clocks)."""
         clock = self._engine.clock
         return clock.now if isinstance(clock, VirtualClock) else 0.0
+
+
+# Accepted by BaseChatModel/BaseLLM without being fields of their own.
+_LEGACY_SETTINGS = frozenset({"callback_manager"})
+
+
+def _reject_unknown_settings(model: type[BaseModel], data: dict[str, Any], source: str) -> None:
+    """A misspelt setting is an error, not a silently ignored keyword."""
+    known = set(model.model_fields) | _LEGACY_SETTINGS
+    known |= {field.alias for field in model.model_fields.values() if field.alias}
+    for name in sorted(set(data) - known):
+        close = difflib.get_close_matches(name, known, n=1)
+        hint = f"did you mean {close[0]!r}?" if close else "check the spelling"
+        raise ScriptError(f"unknown setting for {model.__name__}; {hint}", source=source, path=name)
+
+
+def _setting_error(error: ValidationError, source: str) -> ScriptError:
+    first = error.errors()[0]
+    path = ".".join(str(part) for part in first["loc"])
+    return ScriptError(f"{first['msg']} (got {first.get('input')!r})", source=source, path=path)

@@ -31,6 +31,18 @@ class _Checker:
     def fail(self, path: str, message: str) -> ScriptError:
         return ScriptError(message, source=self.source, path=path)
 
+    def expect(self, value: object, kinds: type | tuple[type, ...], path: str, what: str) -> None:
+        """Fail unless `value` is one of `kinds` (bool never passes for int)."""
+        if isinstance(value, kinds) and not (isinstance(value, bool) and bool not in _tuple(kinds)):
+            return
+        raise self.fail(path, f"expected {what}, got {type(value).__name__}: {value!r}")
+
+    def sequence(self, value: object, path: str, what: str) -> Sequence[Any]:
+        """A list or tuple (a lone string or object is a common slip, e.g. chunks="abc")."""
+        if isinstance(value, (list, tuple)):
+            return value
+        raise self.fail(path, f"expected a list of {what}, got {type(value).__name__}: {value!r}")
+
     def item(self, item: object, path: str) -> Response:
         if isinstance(item, str):
             return Response(text=item)
@@ -53,12 +65,17 @@ class _Checker:
         )
 
     def response(self, response: Response, path: str) -> None:
+        self.expect(response.text, str, f"{path}.text", "a string")
+        self.expect(response.reasoning, str, f"{path}.reasoning", "a string")
         if response.chunks is not None:
             if response.text:
                 raise self.fail(path, "give either text or chunks, not both")
-            for i, chunk in enumerate(response.chunks):
-                if not isinstance(chunk, str):
-                    raise self.fail(f"{path}.chunks[{i}]", f"expected a string, got {chunk!r}")
+            chunks = self.sequence(response.chunks, f"{path}.chunks", "strings")
+            for i, chunk in enumerate(chunks):
+                self.expect(chunk, str, f"{path}.chunks[{i}]", "a string")
+        for name in ("finish_reason", "id"):
+            self.expect(getattr(response, name), (str, type(None)), f"{path}.{name}", "a string")
+        self.expect(response.response_metadata, Mapping, f"{path}.response_metadata", "a mapping")
         split = self.split
         if response.split is not None:
             split = splitter(response.split, source=self.source, path=f"{path}.split")
@@ -68,14 +85,9 @@ class _Checker:
                 f"expected 'auto', 'text' or 'blocks', got {response.content_format!r}",
             )
         if self.kind == "llm":
-            for name in ("tool_calls", "reasoning"):
-                if getattr(response, name):
-                    raise self.fail(
-                        f"{path}.{name}",
-                        f"an LLM streams plain strings and has no {name}; "
-                        "use FakeChatModel for messages with tool calls or reasoning",
-                    )
-        for i, call in enumerate(response.tool_calls):
+            self.llm_response(response, path)
+        tool_calls = self.sequence(response.tool_calls, f"{path}.tool_calls", "ToolCall(...)")
+        for i, call in enumerate(tool_calls):
             self.tool_call(call, f"{path}.tool_calls[{i}]")
         if response.usage is not None:
             self.usage(response.usage, f"{path}.usage")
@@ -92,11 +104,29 @@ class _Checker:
                     "lower after_chunks or lengthen the response",
                 )
 
+    def llm_response(self, response: Response, path: str) -> None:
+        """An LLM's output is one plain string: no message-only fields."""
+        message_only = {
+            "tool_calls": bool(response.tool_calls),
+            "reasoning": bool(response.reasoning),
+            "id": response.id is not None,
+            "content_format": response.content_format != "auto",
+        }
+        for name, given in message_only.items():
+            if given:
+                raise self.fail(
+                    f"{path}.{name}",
+                    f"an LLM streams plain strings and has no {name}; "
+                    "use FakeChatModel for messages",
+                )
+
     def tool_call(self, call: ToolCall, path: str) -> None:
         if not isinstance(call, ToolCall):
             raise self.fail(path, f"expected ToolCall(name, args), got {call!r}")
         if not isinstance(call.name, str) or not call.name:
             raise self.fail(f"{path}.name", "a tool call needs a non-empty name")
+        self.expect(call.id, (str, type(None)), f"{path}.id", "a string")
+        self.expect(call.raw_args, (str, type(None)), f"{path}.raw_args", "a string")
         if call.args is not None and call.raw_args is not None:
             raise self.fail(path, "give args (a mapping) or raw_args (exact text), not both")
         if call.args is not None:
@@ -107,7 +137,9 @@ class _Checker:
             except (TypeError, ValueError) as error:
                 raise self.fail(f"{path}.args", f"must be JSON-serialisable: {error}") from None
         if call.fragments is not None and (
-            not isinstance(call.fragments, int) or call.fragments < 1
+            isinstance(call.fragments, bool)
+            or not isinstance(call.fragments, int)
+            or call.fragments < 1
         ):
             raise self.fail(f"{path}.fragments", f"must be an int >= 1, got {call.fragments!r}")
 
@@ -116,13 +148,21 @@ class _Checker:
             raise self.fail(path, f"expected a mapping of token counts, got {usage!r}")
         for key, value in usage.items():
             if key not in USAGE_KEYS:
+                allowed = ", ".join(sorted(USAGE_KEYS))
+                raise self.fail(f"{path}.{key}", f"unknown usage key; allowed: {allowed}")
+            if not key.endswith("_details"):
+                self.token_count(value, f"{path}.{key}")
+                continue
+            if not isinstance(value, Mapping):
                 raise self.fail(
-                    f"{path}.{key}", f"unknown usage key; allowed: {', '.join(sorted(USAGE_KEYS))}"
+                    f"{path}.{key}", f"expected a mapping of token counts, got {value!r}"
                 )
-            if key.endswith("_tokens") and (
-                isinstance(value, bool) or not isinstance(value, int) or value < 0
-            ):
-                raise self.fail(f"{path}.{key}", f"must be a whole number >= 0, got {value!r}")
+            for name, count in value.items():
+                self.token_count(count, f"{path}.{key}.{name}")
+
+    def token_count(self, value: object, path: str) -> None:
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise self.fail(path, f"must be a whole number >= 0, got {value!r}")
 
     def latency(self, latency: Latency, path: str) -> None:
         if not isinstance(latency, Latency):
@@ -150,6 +190,9 @@ class _Checker:
         conditions = ("contains", "matches", "when", "bound_tool")
         if all(getattr(rule, name) is None for name in conditions):
             raise self.fail(path, "give a condition: contains, matches, when or bound_tool")
+        for name in ("contains", "bound_tool"):
+            self.expect(getattr(rule, name), (str, type(None)), f"{path}.{name}", "a string")
+        self.expect(rule.matches, (str, re.Pattern, type(None)), f"{path}.matches", "a regex")
         if rule.matches is not None and isinstance(rule.matches, str):
             try:
                 re.compile(rule.matches)
@@ -159,6 +202,22 @@ class _Checker:
             raise self.fail(f"{path}.when", "must be a callable taking the input")
         response = self.item(rule.response, f"{path}.response")
         return replace(rule, response=response)
+
+
+def _tuple(kinds: type | tuple[type, ...]) -> tuple[type, ...]:
+    return kinds if isinstance(kinds, tuple) else (kinds,)
+
+
+def check_clock(clock: object, source: str) -> None:
+    """A clock needs `sleep(seconds)` and `async asleep(seconds)`."""
+    for method in ("sleep", "asleep"):
+        if not callable(getattr(clock, method, None)):
+            raise ScriptError(
+                f"a clock needs sleep(seconds) and async asleep(seconds); {clock!r} has no "
+                f"{method}(); use VirtualClock(), RealClock() or real_time=True",
+                source=source,
+                path="clock",
+            )
 
 
 def checked_script(

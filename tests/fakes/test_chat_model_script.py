@@ -294,3 +294,16 @@ def test_a_global_llm_cache_does_not_answer_for_the_script() -> None:
         assert len(second.calls) == 1
     finally:
         set_llm_cache(None)
+
+
+def test_streaming_true_makes_invoke_stream_like_an_integration() -> None:
+    tokens: list[str] = []
+
+    class Tokens(BaseCallbackHandler):
+        def on_llm_new_token(self, token, **kwargs):  # type: ignore[no-untyped-def]
+            tokens.append(token)
+
+    model = FakeChatModel(responses=["a b"], streaming=True)
+    assert model.invoke("x", {"callbacks": [Tokens()]}).content == "a b"
+    assert tokens == ["a", " b"]
+    assert model.calls[0].method == "stream"

@@ -58,12 +58,104 @@ from fakes import FakeChatModel, FakeLLM, Fault, Latency, Response, Rule, Script
         ),
         ([Response(split="lines")], "script: responses[0].split: unknown split strategy 'lines'"),
         ([Fault(error="boom")], "script: responses[0].error: expected an exception, got 'boom'"),  # type: ignore[arg-type]
+        ([Response(text=123)], "script: responses[0].text: expected a string, got int: 123"),  # type: ignore[arg-type]
+        (
+            [Response(reasoning=None)],
+            "script: responses[0].reasoning: expected a string, got NoneType: None",
+        ),  # type: ignore[arg-type]
+        (
+            [Response(chunks="abc")],
+            "script: responses[0].chunks: expected a list of strings, got str: 'abc'",
+        ),
+        (
+            [Response(chunks=["a", 1])],
+            "script: responses[0].chunks[1]: expected a string, got int: 1",
+        ),  # type: ignore[list-item]
+        (
+            [Response(tool_calls=ToolCall("f"))],
+            "script: responses[0].tool_calls: expected a list of ToolCall(...), got ToolCall",
+        ),  # type: ignore[arg-type]
+        (
+            [Response(tool_calls=[ToolCall("f", {}, id=5)])],
+            "script: responses[0].tool_calls[0].id: expected a string, got int: 5",
+        ),  # type: ignore[arg-type]
+        (
+            [Response(tool_calls=[ToolCall("f", raw_args=5)])],
+            "script: responses[0].tool_calls[0].raw_args: expected a string, got int: 5",
+        ),  # type: ignore[arg-type]
+        (
+            [Response(tool_calls=[ToolCall("f", fragments=True)])],
+            "script: responses[0].tool_calls[0].fragments: must be an int >= 1, got True",
+        ),
+        (
+            [Response(response_metadata="x")],
+            "script: responses[0].response_metadata: expected a mapping, got str: 'x'",
+        ),  # type: ignore[arg-type]
+        ([Response(id=7)], "script: responses[0].id: expected a string, got int: 7"),  # type: ignore[arg-type]
+        (
+            [Response(usage={"input_token_details": {"cache_read": -1}})],
+            "script: responses[0].usage.input_token_details.cache_read: must be a whole number >= 0, got -1",
+        ),
+        (
+            [Response(usage={"input_token_details": "x"})],
+            "script: responses[0].usage.input_token_details: expected a mapping of token counts, got 'x'",
+        ),
     ],
 )
 def test_python_scripts_are_checked_up_front(responses: object, message: str) -> None:
     with pytest.raises(ScriptError) as raised:
         FakeChatModel(responses=responses)
     assert str(raised.value).startswith(message)
+
+
+@pytest.mark.parametrize(
+    ("settings", "message"),
+    [
+        (
+            {"latncy": Latency(ttft=5)},
+            "script: latncy: unknown setting for FakeChatModel; did you mean 'latency'?",
+        ),
+        (
+            {"modle_name": "x"},
+            "script: modle_name: unknown setting for FakeChatModel; did you mean 'model_name'?",
+        ),
+        ({"model_name": 5}, "script: model_name: Input should be a valid string (got 5)"),
+        (
+            {"clock": object()},
+            "script: clock: a clock needs sleep(seconds) and async asleep(seconds)",
+        ),
+        (
+            {"rules": [Rule(contains=5, response="x")]},
+            "script: rules[0].contains: expected a string, got int: 5",
+        ),  # type: ignore[arg-type]
+        (
+            {"rules": [Rule(matches=5, response="x")]},
+            "script: rules[0].matches: expected a regex, got int: 5",
+        ),  # type: ignore[arg-type]
+        (
+            {"rules": [Rule(bound_tool=5, response="x")]},
+            "script: rules[0].bound_tool: expected a string, got int: 5",
+        ),  # type: ignore[arg-type]
+    ],
+)
+def test_model_settings_are_checked_up_front(settings: dict[str, object], message: str) -> None:
+    with pytest.raises(ScriptError) as raised:
+        FakeChatModel(**{"responses": ["a"], **settings})
+    assert str(raised.value).startswith(message)
+
+
+@pytest.mark.parametrize(
+    ("response", "field"),
+    [
+        (Response(text="a", id="x"), "id"),
+        (Response(text="a", content_format="blocks"), "content_format"),
+    ],
+)
+def test_an_llm_rejects_message_only_fields(response: Response, field: str) -> None:
+    with pytest.raises(
+        ScriptError, match=rf"^script: responses\[0\]\.{field}: an LLM streams plain strings"
+    ):
+        FakeLLM(responses=[response])
 
 
 def test_model_settings_are_checked_too() -> None:
