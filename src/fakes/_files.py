@@ -1,4 +1,10 @@
-"""Load a script from YAML or JSON, validated up front with pydantic, errors as `ScriptError`."""
+"""Load a script from YAML or JSON, validated up front, errors as `ScriptError`.
+
+Two layers check a file: the pydantic specs here check its *shape* (known keys, JSON
+types, what can only be written in a file), then the script's own checks
+(`_validation`) check its *meaning* (faults within the response, ...), as for scripts
+written in Python.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +16,15 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, ValidationError
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    Tag,
+    ValidationError,
+    model_validator,
+)
 
 from ._errors import (
     ContentFilterError,
@@ -51,6 +65,16 @@ class FaultSpec(_Spec):
     retry_after: float | None = Field(default=None, ge=0)
     status_code: int | None = Field(default=None, ge=400, le=599)
 
+    @model_validator(mode="after")
+    def _keys_fit_the_error(self) -> FaultSpec:
+        if self.retry_after is not None and self.error != "rate_limit":
+            raise ValueError(f"retry_after goes with error: rate_limit, not {self.error}")
+        if self.status_code is not None and self.error not in ("server_error", "overloaded"):
+            raise ValueError(
+                f"status_code goes with error: server_error or overloaded, not {self.error}"
+            )
+        return self
+
 
 class LatencySpec(_Spec):
     ttft: float = Field(default=0.0, ge=0)
@@ -63,6 +87,8 @@ class UsageSpec(_Spec):
     input_tokens: int | None = Field(default=None, ge=0)
     output_tokens: int | None = Field(default=None, ge=0)
     total_tokens: int | None = Field(default=None, ge=0)
+    input_token_details: dict[str, int] | None = None
+    output_token_details: dict[str, int] | None = None
 
 
 class ResponseSpec(_Spec):
@@ -94,6 +120,12 @@ class RuleSpec(_Spec):
     bound_tool: str | None = None
     response: Item
 
+    @model_validator(mode="after")
+    def _has_a_condition(self) -> RuleSpec:
+        if self.contains is None and self.matches is None and self.bound_tool is None:
+            raise ValueError("give a condition: contains, matches or bound_tool")
+        return self
+
 
 class ScriptSpec(_Spec):
     responses: list[Item] = []
@@ -114,6 +146,11 @@ def load_script(path: str | Path, *, kind: Kind = "chat") -> dict[str, Any]:
     """Read, parse and check a script file; return keyword arguments for a fake model."""
     source = str(path)
     data = _parse(Path(path), source)
+    if data is None:
+        raise ScriptError(
+            "the file is empty; write a mapping with a 'responses' list, e.g. responses: [Hi!]",
+            source=source,
+        )
     if isinstance(data, list):
         data = {"responses": data}
     if not isinstance(data, dict):
@@ -130,15 +167,14 @@ def load_script(path: str | Path, *, kind: Kind = "chat") -> dict[str, Any]:
     if kind == "llm":
         fields.pop("report_usage", None)
     fields.update(
-        responses=[_response(item) for item in spec.responses],
-        rules=[_rule(rule) for rule in spec.rules],
+        responses=[
+            _response(item, f"responses[{i}]", source) for i, item in enumerate(spec.responses)
+        ],
+        rules=[_rule(rule, f"rules[{i}]", source) for i, rule in enumerate(spec.rules)],
         split=_split(spec.split, "split", source),
         latency=_latency(spec.latency),
         _source=source,
     )
-    for i, item in enumerate(spec.responses):
-        if isinstance(item, ResponseSpec) and item.split is not None:
-            _split(item.split, f"responses[{i}].split", source)
     return fields
 
 
@@ -177,16 +213,30 @@ def _script_error(error: ValidationError, source: str) -> ScriptError:
     first = error.errors()[0]
     loc = tuple(part for part in first["loc"] if not _is_union_tag(part))
     path = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in loc).lstrip(".")
-    kind = first["type"]
+    kind, given = first["type"], first.get("input")
+    got = f"got {type(given).__name__}: {given!r}"
     if kind == "extra_forbidden":
-        model = _model_at(loc[:-1])
-        allowed = ", ".join(model.model_fields) if model else "see docs/scripts.md"
-        message = f"unknown key {loc[-1]!r}; remove it or fix its spelling (allowed: {allowed})"
+        message = f"unknown key {loc[-1]!r}; remove it or fix its spelling ({_keys(loc[:-1])})"
     elif kind == "missing":
         message = "this field is required; add it"
+    elif kind == "model_type":
+        text = " or a string of text" if first["loc"][-1] == _MAPPING_TAG else ""
+        message = f"expected a mapping{text} ({_keys(loc)}), {got}"
+    elif kind == "dict_type":
+        message = f"expected a mapping, e.g. {{city: Paris}}, {got}"
+    elif kind == "value_error":
+        message = str(first["msg"]).removeprefix("Value error, ")
     else:
-        message = f"{first['msg']} (got {first.get('input')!r})"
+        message = f"{first['msg']} (got {given!r})"
     return ScriptError(message, source=source, path=path)
+
+
+def _keys(loc: tuple[Any, ...]) -> str:
+    """The keys allowed at a place in the file, for error messages."""
+    model = _model_at(loc)
+    if model is None:
+        return "see docs/fakes.md, 'Script files'"
+    return "allowed: " + ", ".join(model.model_fields)
 
 
 def _is_union_tag(part: Any) -> bool:
@@ -235,7 +285,7 @@ def _latency(spec: LatencySpec | None) -> Latency | None:
     return Latency(**spec.model_dump()) if spec else None
 
 
-def _response(item: str | ResponseSpec) -> str | Response:
+def _response(item: str | ResponseSpec, path: str, source: str) -> str | Response:
     if isinstance(item, str):
         return item
     fault = None
@@ -254,14 +304,14 @@ def _response(item: str | ResponseSpec) -> str | Response:
         response_metadata=item.response_metadata,
         fault=fault,
         latency=_latency(item.latency),
-        split=_split(item.split, "split", "script"),
+        split=_split(item.split, f"{path}.split", source),
     )
 
 
-def _rule(spec: RuleSpec) -> Rule:
+def _rule(spec: RuleSpec, path: str, source: str) -> Rule:
     return Rule(
         contains=spec.contains,
         matches=spec.matches,
         bound_tool=spec.bound_tool,
-        response=_response(spec.response),
+        response=_response(spec.response, f"{path}.response", source),
     )

@@ -235,7 +235,7 @@ def test_a_bare_list_is_a_list_of_responses(tmp_path: Path) -> None:
         (
             "a.yaml",
             "responses:\n  - text: x\n    tool_calls:\n      - {name: f, args: Paris}\n",
-            "{p}: responses[0].tool_calls[0].args: Input should be a valid dictionary (got 'Paris')",
+            "{p}: responses[0].tool_calls[0].args: expected a mapping, e.g. {{city: Paris}}, got str: 'Paris'",
         ),
         (
             "a.yaml",
@@ -279,6 +279,46 @@ def test_a_bare_list_is_a_list_of_responses(tmp_path: Path) -> None:
         ),
         ("a.json", '{"responses": [', "{p}: not valid JSON at line 1, column 16: Expecting value"),
         (
+            "a.yaml",
+            "",
+            "{p}: the file is empty; write a mapping with a 'responses' list, e.g. responses: [Hi!]",
+        ),
+        (
+            "a.yaml",
+            "responses:\n  -\n",
+            "{p}: responses[0]: expected a mapping or a string of text (allowed: text, chunks, reasoning, tool_calls, usage, finish_reason, id, content_format, response_metadata, fault, latency, split), got NoneType: None",
+        ),
+        (
+            "a.yaml",
+            "responses: [a]\nlatency: 3\n",
+            "{p}: latency: expected a mapping (allowed: ttft, per_chunk, jitter, seed), got int: 3",
+        ),
+        (
+            "a.yaml",
+            "responses:\n  - fault: {error: timeout, retry_after: 5}\n",
+            "{p}: responses[0].fault: retry_after goes with error: rate_limit, not timeout",
+        ),
+        (
+            "a.yaml",
+            "responses:\n  - fault: {error: rate_limit, status_code: 503}\n",
+            "{p}: responses[0].fault: status_code goes with error: server_error or overloaded, not rate_limit",
+        ),
+        (
+            "a.yaml",
+            "rules:\n  - {response: x}\n",
+            "{p}: rules[0]: give a condition: contains, matches or bound_tool",
+        ),
+        (
+            "a.yaml",
+            "responses:\n  - a\n  - {text: a b, split: {regex: '('}}\n",
+            "{p}: responses[1].split: invalid regex: missing ), unterminated subpattern at position 0",
+        ),
+        (
+            "a.yaml",
+            "responses: [a]\nrules:\n  - {contains: x, response: {text: a, split: lines}}\n",
+            "{p}: rules[0].response.split: unknown split strategy 'lines'; use 'words', 'whitespace', 'chars', a chunk size (int >= 1) or a compiled regex (re.compile(...))",
+        ),
+        (
             "a.txt",
             "responses: [a]",
             "{p}: unknown script format '.txt'; name the file .yaml, .yml or .json",
@@ -313,3 +353,17 @@ def test_rules_and_stop_in_a_script_file(tmp_path: Path) -> None:
     assert model.bind_tools([{"name": "Joke", "description": "A joke.", "parameters": {}}]).invoke(
         "a joke"
     ).tool_calls[0]["args"] == {"setup": "s"}
+
+
+def test_usage_details_in_a_script_file(tmp_path: Path) -> None:
+    path = tmp_path / "script.yaml"
+    path.write_text(
+        "responses:\n  - text: hi\n    usage: {input_tokens: 9, input_token_details: {cache_read: 4}}\n"
+    )
+    usage = FakeChatModel.from_script(path).invoke("x").usage_metadata
+    assert usage == {
+        "input_tokens": 9,
+        "output_tokens": 1,
+        "total_tokens": 10,
+        "input_token_details": {"cache_read": 4},
+    }
