@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import threading
 import time
+from collections.abc import Awaitable, Callable
 
 import pytest
 from freezegun import freeze_time
@@ -18,7 +20,6 @@ from fakes import (
     NonStreamingFakeChatModel,
     ProviderTimeoutError,
     RateLimitError,
-    RealClock,
     Response,
     ServerError,
 )
@@ -177,24 +178,66 @@ def test_an_injected_clock_receives_every_delay() -> None:
     assert clock.slept == [0.3, 0.1, 0.1]
 
 
-def test_real_time_paces_with_a_real_clock() -> None:
-    model = FakeChatModel(responses=["a b"], latency=Latency(per_chunk=0.01), real_time=True)
-    assert isinstance(model._engine.clock, RealClock)
-    assert [c.content for c in model.stream("x")] == ["a", " b"]
+def run_frozen(main: Callable[[], Awaitable[list[str]]], seconds: float = 20) -> list[str]:
+    """Run `main` under frozen time in a thread, so that a hang fails instead of blocking."""
+    result: list[list[str]] = []
+
+    def target() -> None:
+        with freeze_time("2026-01-01"):
+            result.append(asyncio.run(main()))
+
+    thread = threading.Thread(target=target, daemon=True)
+    thread.start()
+    thread.join(seconds)
+    assert not thread.is_alive(), f"the stream hung under freezegun (> {seconds}s)"
+    return result[0]
 
 
-async def test_virtual_time_does_not_hang_under_freezegun() -> None:
+def test_virtual_time_does_not_hang_under_freezegun() -> None:
     model = FakeChatModel(responses=["a b c"], latency=Latency(ttft=2.0, per_chunk=1.0))
-    with freeze_time("2026-01-01"):
-        chunks = [c.content async for c in model.astream("x")]
-    assert chunks == ["a", " b", " c"] and model.calls[0].duration == 4.0
+
+    async def main() -> list[str]:
+        return [c.content async for c in model.astream("x")]  # type: ignore[misc]
+
+    assert run_frozen(main) == ["a", " b", " c"]
+    assert model.calls[0].duration == 4.0
 
 
-async def test_real_time_does_not_hang_under_freezegun() -> None:
+def test_real_time_does_not_hang_under_freezegun() -> None:
     model = FakeChatModel(responses=["a b"], latency=Latency(per_chunk=0.01), real_time=True)
-    with freeze_time("2026-01-01"):
-        chunks = [c.content async for c in model.astream("x")]
-    assert chunks == ["a", " b"]
+
+    async def main() -> list[str]:
+        return [c.content async for c in model.astream("x")]  # type: ignore[misc]
+
+    assert run_frozen(main) == ["a", " b"]
+
+
+def test_the_real_clock_really_waits(monkeypatch: pytest.MonkeyPatch) -> None:
+    waited: list[tuple[str, float]] = []
+    real_async_sleep = asyncio.sleep
+
+    async def async_sleep(seconds: float) -> None:
+        waited.append(("asyncio.sleep", seconds))
+        await real_async_sleep(0)
+
+    monkeypatch.setattr(time, "sleep", lambda seconds: waited.append(("time.sleep", seconds)))
+    monkeypatch.setattr(asyncio, "sleep", async_sleep)
+    model = FakeChatModel(
+        responses=["a b", "c d"], latency=Latency(ttft=0.5, per_chunk=0.25), real_time=True
+    )
+    list(model.stream("x"))
+
+    async def consume() -> None:
+        async for _chunk in model.astream("x"):
+            pass
+
+    asyncio.run(consume())
+    assert waited == [
+        ("time.sleep", 0.5),
+        ("time.sleep", 0.25),
+        ("asyncio.sleep", 0.5),
+        ("asyncio.sleep", 0.25),
+    ]
 
 
 def test_breaking_out_of_a_stream_is_recorded() -> None:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -194,6 +192,14 @@ def comparable(message: AIMessage | AIMessageChunk) -> dict[str, object]:
     }
 
 
+def comparable_chunk(chunk: AIMessageChunk) -> dict[str, object]:
+    return {
+        **comparable(chunk),
+        "chunk_position": chunk.chunk_position,
+        "tool_call_chunks": chunk.tool_call_chunks,
+    }
+
+
 @settings(max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(response=responses, split=splits)
 def test_invoke_is_the_sum_of_the_stream(response: Response, split: str) -> None:
@@ -203,8 +209,6 @@ def test_invoke_is_the_sum_of_the_stream(response: Response, split: str) -> None
     assert [c.chunk_position for c in streamed].count("last") == 1
     assert streamed[-1].chunk_position == "last"
     assert sum(c.usage_metadata is not None for c in streamed) == 1
-    for call in response.tool_calls:
-        assert json.loads(call.arguments_json()) == dict(call.args or {})
     assert [c["args"] for c in invoked.tool_calls] == [
         dict(c.args or {}) for c in response.tool_calls
     ]
@@ -221,7 +225,9 @@ def test_sync_and_async_streams_are_identical(response: Response, split: str) ->
     async def collect() -> list[AIMessageChunk]:
         return [chunk async for chunk in model.astream("question")]
 
-    assert [comparable(c) for c in asyncio.run(collect())] == [comparable(c) for c in sync]
+    assert [comparable_chunk(c) for c in asyncio.run(collect())] == [
+        comparable_chunk(c) for c in sync
+    ]
 
 
 def test_text_stops_before_the_first_stop_sequence() -> None:
@@ -252,7 +258,7 @@ def test_a_fault_delivers_exactly_a_prefix_of_the_stream(
     with pytest.raises(ServerError):
         for chunk in faulty.stream("q"):
             received.append(chunk)
-    assert [comparable(c) for c in received] == [comparable(c) for c in whole[:after]]
+    assert [comparable_chunk(c) for c in received] == [comparable_chunk(c) for c in whole[:after]]
     assert faulty.calls[0].chunks == received
 
 
