@@ -288,3 +288,11 @@ async def test_cancelling_a_stream_is_recorded_as_closed_early() -> None:
         await asyncio.sleep(0)
     assert [c.content for c in model.calls[0].chunks] == ["a"]
     assert model.calls[0].closed_early and not model.calls[0].finished
+
+
+def test_provider_error_messages() -> None:
+    assert str(RateLimitError()) == "rate limit exceeded"
+    assert str(RateLimitError(retry_after=2)) == "rate limit exceeded; retry after 2s"
+    assert str(ServerError(status_code=529)) == "server error (529)"
+    assert str(ProviderTimeoutError()) == "request timed out"
+    assert str(ContentFilterError("blocked: violence")) == "blocked: violence"
