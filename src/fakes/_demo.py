@@ -96,9 +96,14 @@ def _tool_call_stream(out: TextIO, pacing: dict[str, Any]) -> None:
     for streamed in model.stream("What's the weather in Paris?"):
         chunk = cast(AIMessageChunk, streamed)  # bound models are typed as returning AIMessage
         total = chunk if total is None else total + chunk
-        fragment = chunk.tool_call_chunks[0]["args"] if chunk.tool_call_chunks else None
-        shown = f"args fragment {fragment!r}" if fragment is not None else f"text {chunk.content!r}"
-        out.write(f"{shown:<32} -> tool_calls so far: {total.tool_calls}\n")
+        if chunk.tool_call_chunks:
+            shown = f"args fragment {chunk.tool_call_chunks[0]['args']!r}"
+        elif chunk.content:
+            shown = f"text {chunk.content!r}"
+        else:
+            shown = "finish (usage, finish_reason)"
+        calls = ", ".join(f"{c['name']}({c['args']})" for c in total.tool_calls)
+        out.write(f"{shown:<30} -> tool calls so far: {calls or '-'}\n")
         out.flush()
     if total is None:
         return

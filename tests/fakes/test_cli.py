@@ -16,7 +16,10 @@ def test_demo_walks_through_every_section(capsys: pytest.CaptureFixture[str]) ->
     assert "Sparkling| water|,| oh| so| clear|" in out
     assert "Why| did| the| parrot| sit|" in out
     assert "{'countries': [{'name': 'France', 'population': 67390000}]}" in out
-    assert "args fragment 'Paris'" in out and "finish_reason: tool_calls" in out
+    assert (
+        "args fragment 'Paris'          -> tool calls so far: get_weather({'city': 'Paris'})" in out
+    )
+    assert "finish (usage, finish_reason)" in out and "finish_reason: tool_calls" in out
     assert "on_chat_model_stream   FakeChatModel" in out
     assert out.count("\n== ") == 6
 
