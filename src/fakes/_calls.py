@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncGenerator, Generator
 from dataclasses import dataclass, field
 from typing import Any, Generic, Literal, TypeVar
 
@@ -14,7 +14,7 @@ Method = Literal["stream", "astream", "invoke", "ainvoke"]
 Chunk = TypeVar("Chunk")
 
 
-@dataclass
+@dataclass(eq=False)
 class Call(Generic[Chunk]):
     """One call to a fake: what it was asked, what it answered, and how it ended."""
 
@@ -77,7 +77,7 @@ class Playback(Generic[Chunk]):
     """Raised after the chunks."""
     clock: Clock
 
-    def play(self) -> Iterator[Chunk]:
+    def play(self) -> Generator[Chunk, None, None]:
         """Deliver the chunks (then raise the fault), recording everything on the call."""
         call, chunks, delays = self.call, self.chunks, self.delays
         record, last = call.delivered.append, self._last_index()
@@ -105,7 +105,7 @@ class Playback(Generic[Chunk]):
             call.error = error
             raise
 
-    async def aplay(self) -> AsyncIterator[Chunk]:
+    async def aplay(self) -> AsyncGenerator[Chunk, None]:
         """The async twin of `play`: no thread pool, awaiting the clock between chunks."""
         call, chunks, delays = self.call, self.chunks, self.delays
         record, last = call.delivered.append, self._last_index()

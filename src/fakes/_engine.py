@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import re
 import threading
 from collections.abc import Callable, Iterator, Sequence
@@ -49,6 +50,14 @@ class Engine:
         self._played: set[int] = set()
         self._lock = threading.Lock()
 
+    def __deepcopy__(self, memo: dict[int, Any]) -> Engine:
+        """The same script with a fresh cursor, call log and clock (a lock cannot be copied)."""
+        fresh = copy.copy(self)
+        fresh.calls, fresh._next, fresh._played = [], 0, set()
+        fresh._lock = threading.Lock()
+        fresh.clock = copy.deepcopy(self.clock, memo)
+        return fresh
+
     # -- picking ---------------------------------------------------------------
 
     def take(self, input: Any, options: dict[str, Any]) -> Call[Any]:
@@ -94,6 +103,9 @@ class Engine:
             "Add responses, pass cycle=True to replay them, or add a Rule for this input."
         )
 
+    def _owns(self, call: Call[Any]) -> bool:
+        return call.index < len(self.calls) and self.calls[call.index] is call
+
     def _describe_call(self, call: Call[Any]) -> str:
         method, source = call.method or "-", call.source or "-"
         return f"  call {call.index}: {method:<7} {source:<14} input {self._input_preview(call)}"
@@ -115,7 +127,9 @@ class Engine:
         """The call to play now (the one batch() reserved for it, or a new one) and its
         response; raises what picking the response raised."""
         call = RESERVED.get()
-        if call is not None:
+        # Only this engine's reservation, and only once: a callback that calls another
+        # fake (or this one again) inside the batched call must pick its own response.
+        if call is not None and self._owns(call) and call.method is None:
             RESERVED.set(None)
         else:
             call = self.take(input, kwargs)
@@ -219,7 +233,13 @@ def reserve_batch(
     """
     configs_with_calls = []
     for input, config in zip(inputs, configs, strict=True):
-        call = engine.take(to_input(input), {"stop": options.get("stop"), **options})
+        try:
+            messages = to_input(input)
+        except Exception:
+            # Not a valid input: no reservation, so its own call raises LangChain's error.
+            configs_with_calls.append(config)
+            continue
+        call = engine.take(messages, {"stop": options.get("stop"), **options})
         configurable = {**(config.get("configurable") or {}), RESERVATION_KEY: call}
         configs_with_calls.append({**config, "configurable": configurable})
     return configs_with_calls

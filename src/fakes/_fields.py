@@ -3,11 +3,20 @@
 from __future__ import annotations
 
 import difflib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, SecretStr, ValidationError
+from langchain_core.caches import BaseCache
+from pydantic import (
+    AliasChoices,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    SecretStr,
+    ValidationError,
+)
 from typing_extensions import Self
 
 from ._calls import Call
@@ -38,8 +47,10 @@ class ScriptedFields(BaseModel):
     """Really wait out the latency (demos, UI tests) instead of advancing a virtual clock."""
     clock: Any = None
     """A clock to wait on (`VirtualClock`, `RealClock`, your own); None: chosen by `real_time`."""
-    model_name: str = "fake-model"
-    """Reported as `ls_model_name` and `response_metadata["model_name"]`."""
+    model_name: str = Field(
+        default="fake-model", validation_alias=AliasChoices("model_name", "model")
+    )
+    """Reported as `ls_model_name` and `response_metadata["model_name"]`; also `model=`."""
     provider: str = "streamfakes"
     """Reported as `ls_provider` in the run metadata."""
     stop: list[str] | None = None
@@ -56,11 +67,14 @@ class ScriptedFields(BaseModel):
     """Accepted like a real integration's; has no effect (use `with_retry`)."""
     api_key: SecretStr | None = None
     """Accepted like a real integration's (and never shown); has no effect."""
-    cache: Any = Field(default=False, exclude=True)
+    base_url: str | None = None
+    """Accepted like a real integration's; has no effect (the fake makes no requests)."""
+    cache: BaseCache | bool | None = Field(default=False, exclude=True)
     """Off by default: a global LLM cache would answer from another fake's script (they
     share a model name) instead of this one's. Pass `cache=True` or a cache to test caching."""
 
     _engine: Engine = PrivateAttr()
+    _source: str = PrivateAttr(default="script")
     script_kind: ClassVar[Kind] = "chat"
 
     def __init__(self, responses: Sequence[ScriptItem] | None = None, **data: Any) -> None:
@@ -74,6 +88,7 @@ class ScriptedFields(BaseModel):
             raise _setting_error(error, source) from None
         # Checked here, after pydantic, so that a bad script raises ScriptError itself
         # rather than a ValidationError wrapped around it.
+        self._source = source
         self._start_engine(source)
 
     @classmethod
@@ -81,7 +96,27 @@ class ScriptedFields(BaseModel):
         """A fake scripted by a YAML or JSON file; keyword arguments override its settings."""
         from ._files import load_script
 
+        # The overrides are checked on their own first, so that a bad one is not
+        # reported as a fault of the file.
+        source = "from_script() keyword arguments"
+        _reject_unknown_settings(cls, overrides, source)
+        names, blank = _setting_names(cls), cls.model_construct()
+        # By field name, so that `model=` overrides the file's `model_name`.
+        overrides = {names.get(key, key): value for key, value in overrides.items()}
+        for name, value in overrides.items():
+            if name not in cls.model_fields:
+                continue  # a legacy keyword LangChain itself handles
+            try:
+                cls.__pydantic_validator__.validate_assignment(blank, name, value)
+            except ValidationError as error:
+                raise _setting_error(error, source) from None
         return cls(**{**load_script(path, kind=cls.script_kind), **overrides})
+
+    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Self:
+        """A copy with its own script cursor and call log, starting from the first response."""
+        copy = super().model_copy(update=update, deep=deep)
+        copy._start_engine(self._source)
+        return copy
 
     @property
     def _identifying_params(self) -> dict[str, Any]:
@@ -142,10 +177,22 @@ class ScriptedFields(BaseModel):
 _LEGACY_SETTINGS = frozenset({"callback_manager"})
 
 
+def _setting_names(model: type[BaseModel]) -> dict[str, str]:
+    """Every keyword a model accepts (field names and their aliases), to its field name."""
+    names = {name: name for name in model.model_fields}
+    for name, field in model.model_fields.items():
+        aliases = [field.alias, field.validation_alias]
+        for alias in aliases:
+            if isinstance(alias, str):
+                names[alias] = name
+            elif isinstance(alias, AliasChoices):
+                names.update({choice: name for choice in alias.choices if isinstance(choice, str)})
+    return names
+
+
 def _reject_unknown_settings(model: type[BaseModel], data: dict[str, Any], source: str) -> None:
     """A misspelt setting is an error, not a silently ignored keyword."""
-    known = set(model.model_fields) | _LEGACY_SETTINGS
-    known |= {field.alias for field in model.model_fields.values() if field.alias}
+    known = set(_setting_names(model)) | _LEGACY_SETTINGS
     for name in sorted(set(data) - known):
         close = difflib.get_close_matches(name, known, n=1)
         hint = f"did you mean {close[0]!r}?" if close else "check the spelling"

@@ -165,6 +165,13 @@ def load_script(path: str | Path, *, kind: Kind = "chat") -> dict[str, Any]:
         raise _script_error(error, source) from None
     fields = spec.model_dump(exclude={"responses", "rules", "split", "latency"}, exclude_none=True)
     if kind == "llm":
+        if "report_usage" in spec.model_fields_set:
+            raise ScriptError(
+                "report_usage is a chat model setting (an LLM reports usage in llm_output); "
+                "remove it, or load the script with FakeChatModel",
+                source=source,
+                path="report_usage",
+            )
         fields.pop("report_usage", None)
     fields.update(
         responses=[
@@ -223,7 +230,8 @@ def _script_error(error: ValidationError, source: str) -> ScriptError:
         text = " or a string of text" if first["loc"][-1] == _MAPPING_TAG else ""
         message = f"expected a mapping{text} ({_keys(loc)}), {got}"
     elif kind == "dict_type":
-        message = f"expected a mapping, e.g. {{city: Paris}}, {got}"
+        example = ", e.g. {city: Paris}" if loc[-1] == "args" else ""
+        message = f"expected a mapping{example}, {got}"
     elif kind == "value_error":
         message = str(first["msg"]).removeprefix("Value error, ")
     else:
@@ -273,6 +281,10 @@ def _split(value: Any, path: str, source: str) -> Any:
                 "a split mapping takes exactly one key, regex: {regex: '\\\\w+|\\\\W'}",
                 source=source,
                 path=path,
+            )
+        if not isinstance(value["regex"], str):
+            raise ScriptError(
+                f"regex must be a string, got {value['regex']!r}", source=source, path=path
             )
         try:
             return re.compile(value["regex"])

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
+from contextlib import aclosing, closing
 from typing import Any, ClassVar
 
 from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
-from langchain_core.language_models import BaseLLM
+from langchain_core.language_models import BaseLLM, LanguageModelInput
 from langchain_core.outputs import Generation, GenerationChunk, LLMResult
+from langchain_core.runnables import RunnableConfig
+from langchain_core.runnables.config import get_config_list
 
 from ._calls import Call, Method, Playback
 from ._chunks import finish_reason, llm_chunks, usage_metadata
@@ -39,6 +42,32 @@ class FakeLLM(ScriptedFields, BaseLLM):
 
     def _input_text(self, input: Any) -> str:
         return str(input)
+
+    def batch(
+        self,
+        inputs: list[LanguageModelInput],
+        config: RunnableConfig | list[RunnableConfig] | None = None,
+        *,
+        return_exceptions: bool = False,
+        **kwargs: Any,
+    ) -> list[str]:
+        """Like `BaseLLM.batch`; with `return_exceptions`, each input gets its own result."""
+        if return_exceptions and len(inputs) > 1:
+            config = _one_at_a_time(config, len(inputs))
+        return super().batch(inputs, config, return_exceptions=return_exceptions, **kwargs)
+
+    async def abatch(
+        self,
+        inputs: list[LanguageModelInput],
+        config: RunnableConfig | list[RunnableConfig] | None = None,
+        *,
+        return_exceptions: bool = False,
+        **kwargs: Any,
+    ) -> list[str]:
+        """Like `BaseLLM.abatch`; with `return_exceptions`, each input gets its own result."""
+        if return_exceptions and len(inputs) > 1:
+            config = _one_at_a_time(config, len(inputs))
+        return await super().abatch(inputs, config, return_exceptions=return_exceptions, **kwargs)
 
     def _playback(
         self, method: Method, prompt: str, stop: list[str] | None, kwargs: dict[str, Any]
@@ -72,11 +101,13 @@ class FakeLLM(ScriptedFields, BaseLLM):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> Iterator[GenerationChunk]:
-        # BaseLLM leaves token callbacks to the model, as real integrations do.
-        for chunk in self._playback("stream", prompt, stop, kwargs).play():
-            if run_manager:
-                run_manager.on_llm_new_token(chunk.text, chunk=chunk)
-            yield chunk
+        # BaseLLM leaves token callbacks to the model, as real integrations do. Closing
+        # the player with this generator records an early stop at once.
+        with closing(self._playback("stream", prompt, stop, kwargs).play()) as chunks:
+            for chunk in chunks:
+                if run_manager:
+                    run_manager.on_llm_new_token(chunk.text, chunk=chunk)
+                yield chunk
 
     async def _astream(
         self,
@@ -85,10 +116,11 @@ class FakeLLM(ScriptedFields, BaseLLM):
         run_manager: AsyncCallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> AsyncIterator[GenerationChunk]:
-        async for chunk in self._playback("astream", prompt, stop, kwargs).aplay():
-            if run_manager:
-                await run_manager.on_llm_new_token(chunk.text, chunk=chunk)
-            yield chunk
+        async with aclosing(self._playback("astream", prompt, stop, kwargs).aplay()) as chunks:
+            async for chunk in chunks:
+                if run_manager:
+                    await run_manager.on_llm_new_token(chunk.text, chunk=chunk)
+                yield chunk
 
     def _generate(
         self,
@@ -132,7 +164,7 @@ class FakeLLM(ScriptedFields, BaseLLM):
             counted = usage_metadata(
                 call.response.usage if call.response else None,
                 input_tokens=self._engine.count_tokens(call.input),
-                output_tokens=len(chunks),
+                output_tokens=sum(1 for chunk in chunks if chunk.text),
             )
             usage["prompt_tokens"] += counted["input_tokens"]
             usage["completion_tokens"] += counted["output_tokens"]
@@ -141,3 +173,12 @@ class FakeLLM(ScriptedFields, BaseLLM):
             generations=generations,
             llm_output={"token_usage": usage, "model_name": self._model_for(kwargs)},
         )
+
+
+def _one_at_a_time(config: Any, count: int) -> list[RunnableConfig]:
+    """Configs that make BaseLLM generate each prompt on its own.
+
+    BaseLLM generates a whole batch in one call, so with `return_exceptions` one
+    failing prompt would become every prompt's result.
+    """
+    return [{**c, "max_concurrency": 1} for c in get_config_list(config, count)]

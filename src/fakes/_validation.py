@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
@@ -169,12 +170,16 @@ class _Checker:
             raise self.fail(path, f"expected Latency(...), got {latency!r}")
         for name in ("ttft", "per_chunk", "jitter"):
             value = getattr(latency, name)
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
-                raise self.fail(f"{path}.{name}", f"must be a number >= 0, got {value!r}")
+            number = not isinstance(value, bool) and isinstance(value, (int, float))
+            if not number or not math.isfinite(value) or value < 0:
+                raise self.fail(f"{path}.{name}", f"must be a finite number >= 0, got {value!r}")
+        self.expect(latency.seed, int, f"{path}.seed", "a whole number")
         if latency.jitter > 1:
             raise self.fail(f"{path}.jitter", f"must be between 0 and 1, got {latency.jitter}")
 
     def fault(self, fault: Fault, path: str) -> None:
+        if not isinstance(fault, Fault):
+            raise self.fail(path, f"expected Fault(error=..., after_chunks=N), got {fault!r}")
         if isinstance(fault.after_chunks, bool) or not isinstance(fault.after_chunks, int):
             raise self.fail(f"{path}.after_chunks", "must be a whole number")
         if fault.after_chunks < 0:

@@ -307,3 +307,58 @@ def test_streaming_true_makes_invoke_stream_like_an_integration() -> None:
     assert model.invoke("x", {"callbacks": [Tokens()]}).content == "a b"
     assert tokens == ["a", " b"]
     assert model.calls[0].method == "stream"
+
+
+async def test_an_async_consumer_that_stops_at_the_last_chunk_has_finished() -> None:
+    import contextlib
+
+    model = FakeChatModel(responses=["a b"])
+    async with contextlib.aclosing(model.astream("x")) as stream:
+        async for chunk in stream:
+            if chunk.chunk_position == "last":
+                break
+    assert model.calls[0].finished and not model.calls[0].closed_early
+
+
+async def test_a_batch_reservation_is_not_played_by_another_fake() -> None:
+    from langchain_core.callbacks import AsyncCallbackHandler
+
+    judge = FakeChatModel(responses=["judge says ok"])
+    verdicts: list[str] = []
+
+    class Judge(AsyncCallbackHandler):
+        async def on_llm_end(self, response, **kwargs):  # type: ignore[no-untyped-def]
+            verdicts.append((await judge.ainvoke("judge this")).content)  # type: ignore[arg-type]
+
+    model = FakeChatModel(responses=["b0", "b1"])
+    outputs = await model.abatch(["q"], {"callbacks": [Judge()]})
+    assert [o.content for o in outputs] == ["b0"]
+    assert verdicts == ["judge says ok"]
+    assert [c.source for c in judge.calls] == ["responses[0]"]
+    assert len(model.calls) == 1 and len(model.calls[0].chunks) == 1
+
+
+def test_an_invalid_input_in_a_batch_fails_alone() -> None:
+    model = FakeChatModel(responses=["a", "b", "c"])
+    results = model.batch(["1", 123, "3"], return_exceptions=True)  # type: ignore[list-item]
+    assert results[0].content == "a"  # type: ignore[union-attr]
+    assert isinstance(results[1], ValueError)
+    assert results[2].content == "b"  # type: ignore[union-attr]
+    assert model.invoke("4").content == "c"
+
+
+def test_model_is_an_alias_of_model_name_as_in_real_integrations() -> None:
+    assert FakeChatModel(responses=["a"], model="gpt-fake").model_name == "gpt-fake"
+
+
+def test_a_copy_has_its_own_script_cursor_and_call_log() -> None:
+    import copy
+
+    model = FakeChatModel(responses=["one", "two"])
+    model.invoke("x")
+    updated = model.model_copy(update={"responses": ["new"], "model_name": "copy"})
+    assert updated.invoke("x").content == "new"
+    for fresh in (model.model_copy(deep=True), copy.deepcopy(model)):
+        assert fresh.invoke("x").content == "one"
+        assert len(fresh.calls) == 1
+    assert len(model.calls) == 1

@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from langchain_core.callbacks import BaseCallbackHandler
 
-from fakes import FakeLLM, Fault, Latency, Response, ScriptError, ToolCall
+from fakes import FakeLLM, Fault, Latency, Response, ScriptError, ScriptExhaustedError, ToolCall
 
 
 def test_streams_strings_token_by_token() -> None:
@@ -106,3 +106,29 @@ def test_sync_and_async_streams_are_identical(text: str, split: str) -> None:
         return [chunk async for chunk in llm.astream("x")]
 
     assert asyncio.run(collect()) == list(llm.stream("x"))
+
+
+async def test_batch_with_return_exceptions_gives_each_prompt_its_own_result() -> None:
+    llm = FakeLLM(responses=["a", "b"])
+    first, second, third = llm.batch(["1", "2", "3"], return_exceptions=True)
+    assert (first, second) == ("a", "b")
+    assert isinstance(third, ScriptExhaustedError)
+    llm = FakeLLM(responses=["a", Fault(error=TimeoutError("slow")), "c"])
+    results = await llm.abatch(["1", "2", "3"], return_exceptions=True)
+    assert results[0] == "a" and isinstance(results[1], TimeoutError) and results[2] == "c"
+
+
+async def test_closing_an_async_llm_stream_is_recorded_at_once() -> None:
+    import contextlib
+
+    llm = FakeLLM(responses=["a b c"])
+    async with contextlib.aclosing(llm.astream("x")) as stream:
+        async for _chunk in stream:
+            break
+    assert llm.calls[0].closed_early
+
+
+def test_an_empty_llm_response_counts_no_output_tokens() -> None:
+    result = FakeLLM(responses=[""]).generate(["x"])
+    assert result.llm_output is not None
+    assert result.llm_output["token_usage"]["completion_tokens"] == 0

@@ -54,7 +54,7 @@ from fakes import FakeChatModel, FakeLLM, Fault, Latency, Response, Rule, Script
         ),
         (
             [Response(latency=Latency(ttft=-1))],
-            "script: responses[0].latency.ttft: must be a number >= 0, got -1",
+            "script: responses[0].latency.ttft: must be a finite number >= 0, got -1",
         ),
         ([Response(split="lines")], "script: responses[0].split: unknown split strategy 'lines'"),
         ([Fault(error="boom")], "script: responses[0].error: expected an exception, got 'boom'"),  # type: ignore[arg-type]
@@ -92,6 +92,18 @@ from fakes import FakeChatModel, FakeLLM, Fault, Latency, Response, Rule, Script
             "script: responses[0].response_metadata: expected a mapping, got str: 'x'",
         ),  # type: ignore[arg-type]
         ([Response(id=7)], "script: responses[0].id: expected a string, got int: 7"),  # type: ignore[arg-type]
+        (
+            [Response(text="a", fault=TimeoutError())],
+            "script: responses[0].fault: expected Fault(error=..., after_chunks=N), got TimeoutError()",
+        ),  # type: ignore[arg-type]
+        (
+            [Response(latency=Latency(ttft=float("inf")))],
+            "script: responses[0].latency.ttft: must be a finite number >= 0, got inf",
+        ),
+        (
+            [Response(latency=Latency(seed="x"))],
+            "script: responses[0].latency.seed: expected a whole number, got str: 'x'",
+        ),  # type: ignore[arg-type]
         (
             [Response(usage={"input_token_details": {"cache_read": -1}})],
             "script: responses[0].usage.input_token_details.cache_read: must be a whole number >= 0, got -1",
@@ -280,6 +292,21 @@ def test_a_bare_list_is_a_list_of_responses(tmp_path: Path) -> None:
         ("a.json", '{"responses": [', "{p}: not valid JSON at line 1, column 16: Expecting value"),
         (
             "a.yaml",
+            "split: {regex: 3}\nresponses: [a]\n",
+            "{p}: split: regex must be a string, got 3",
+        ),
+        (
+            "a.yaml",
+            "responses:\n  - {text: a, response_metadata: 3}\n",
+            "{p}: responses[0].response_metadata: expected a mapping, got int: 3",
+        ),
+        (
+            "a.yaml",
+            "latency: {ttft: .inf}\nresponses: [a]\n",
+            "{p}: latency.ttft: must be a finite number >= 0, got inf",
+        ),
+        (
+            "a.yaml",
             "",
             "{p}: the file is empty; write a mapping with a 'responses' list, e.g. responses: [Hi!]",
         ),
@@ -333,6 +360,27 @@ def test_bad_script_files_name_the_file_the_field_and_the_fix(
     with pytest.raises(ScriptError) as raised:
         FakeChatModel.from_script(path)
     assert str(raised.value) == message.format(p=path)
+
+
+def test_report_usage_in_an_llm_script_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "llm.yaml"
+    path.write_text("report_usage: false\nresponses: [a]\n")
+    with pytest.raises(ScriptError, match=r": report_usage: report_usage is a chat model setting"):
+        FakeLLM.from_script(path)
+    assert FakeChatModel.from_script(path).report_usage is False
+
+
+def test_from_script_keyword_arguments_are_checked_as_such(tmp_path: Path) -> None:
+    path = tmp_path / "s.yaml"
+    path.write_text("model_name: from-file\nresponses: [a]\n")
+    with pytest.raises(
+        ScriptError,
+        match=r"^from_script\(\) keyword arguments: tagz: unknown setting for FakeChatModel; did you mean 'tags'\?",
+    ):
+        FakeChatModel.from_script(path, tagz=["x"])
+    with pytest.raises(ScriptError, match=r"^from_script\(\) keyword arguments: temperature: "):
+        FakeChatModel.from_script(path, temperature="hot")
+    assert FakeChatModel.from_script(path, model="override").model_name == "override"
 
 
 def test_a_missing_file(tmp_path: Path) -> None:
