@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 
@@ -26,7 +27,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "demo":
         from ._demo import run_demo
 
-        run_demo(sys.stdout, real_time=args.real_time)
+        try:
+            run_demo(sys.stdout, real_time=args.real_time)
+        except BrokenPipeError:
+            # The reader went away (`streamfakes demo | head`): stop quietly, as CLIs do.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
     return _check(args.script, llm=args.llm)
 

@@ -82,3 +82,17 @@ def test_without_real_time_the_demo_never_waits(monkeypatch: pytest.MonkeyPatch)
     monkeypatch.setattr(RealClock, "sleep", refuse)
     monkeypatch.setattr(RealClock, "asleep", refuse)
     assert main(["demo"]) == 0
+
+
+def test_demo_stops_quietly_when_the_reader_goes_away() -> None:
+    script = "from fakes._cli import main; raise SystemExit(main(['demo']))"
+    result = subprocess.run(
+        f'{sys.executable} -c "{script}" | head -n 2',
+        shell=True,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.stdout.splitlines() == ["", "== 1. Chat model: stream token by token =="]
+    assert result.stderr == ""
