@@ -1,3 +1,46 @@
-"""Assertions for LLM streams; the pytest plugin lives in `assertions.pytest_plugin`."""
+"""Collect, normalise, render, snapshot and check LLM streams.
 
-__all__: list[str] = []
+Importable without pytest; the syrupy extensions load on first use, and the pytest glue
+lives in `assertions.pytest_plugin`.
+"""
+
+import typing as _typing
+
+from ._collect import acollect_chunks, acollect_events, collect_chunks, collect_events
+from ._errors import AssertionsError, StreamAssertionError
+from ._normalize import normalize_chunks, normalize_events
+from ._render import compact, render_chunks, render_events, render_json
+from ._streams import ChunkStream, EventStream
+
+if _typing.TYPE_CHECKING:
+    from ._snapshot import StreamJSONSnapshotExtension, StreamSnapshotExtension
+
+__all__ = [
+    "AssertionsError",
+    "ChunkStream",
+    "EventStream",
+    "StreamAssertionError",
+    "StreamJSONSnapshotExtension",
+    "StreamSnapshotExtension",
+    "acollect_chunks",
+    "acollect_events",
+    "collect_chunks",
+    "collect_events",
+    "compact",
+    "normalize_chunks",
+    "normalize_events",
+    "render_chunks",
+    "render_events",
+    "render_json",
+]
+
+_LAZY = {"StreamSnapshotExtension", "StreamJSONSnapshotExtension"}
+
+
+def __getattr__(name: str) -> _typing.Any:
+    # syrupy imports pytest; load it only when a snapshot extension is asked for.
+    if name in _LAZY:
+        from . import _snapshot
+
+        return getattr(_snapshot, name)
+    raise AttributeError(f"module 'assertions' has no attribute {name!r}")

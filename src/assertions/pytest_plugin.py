@@ -1,26 +1,131 @@
 """The streamfakes pytest plugin, loaded through the `pytest11` entry point.
 
 Fixtures:
-    fake_chat_model: a factory, `fake_chat_model(responses, **settings) -> FakeChatModel`.
-    fake_llm: a factory, `fake_llm(responses, **settings) -> FakeLLM`.
+    fake_chat_model / fake_llm: factories, `fake_chat_model(["Hi!"], model_name=...)`; with
+        no responses they load the script named by the test's `streamfakes` marker. At
+        teardown the test fails if a fake it made left scripted responses unused.
+    stream_snapshot: syrupy's `snapshot` with the stream extension:
+        `assert await acollect_events(chain, {"topic": "parrot"}) == stream_snapshot`.
+
+Marker:
+    @pytest.mark.streamfakes(script="scripts/weather.yaml", allow_unused=False)
+
+Options (one group, "streamfakes"):
+    --streamfakes-allow-unused   never fail a test over unused scripted responses
+    ini `stream_snapshot_dir`    where stream snapshots live, under the rootdir (snapshots)
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
 
 import pytest
+from syrupy.assertion import SnapshotAssertion
 
 from fakes import FakeChatModel, FakeLLM
 
+from ._snapshot import StreamSnapshotExtension
+
+MARKER = "streamfakes"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("streamfakes", "streamfakes: fake LLM streams and stream snapshots")
+    group.addoption(
+        "--streamfakes-allow-unused",
+        action="store_true",
+        default=False,
+        dest="streamfakes_allow_unused",
+        help="do not fail tests whose fakes left scripted responses unused",
+    )
+    parser.addini(
+        "stream_snapshot_dir",
+        help="directory of stream snapshots, relative to the rootdir (default: snapshots)",
+        default="snapshots",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        f"{MARKER}(script=None, allow_unused=False): the script file that fake_chat_model() "
+        "and fake_llm() load when given no responses (relative to the test file), and "
+        "whether unused scripted responses are allowed",
+    )
+    StreamSnapshotExtension.rootdir = Path(config.rootpath)
+    StreamSnapshotExtension.snapshot_dir = str(config.getini("stream_snapshot_dir"))
+
+
+class _Factory:
+    """Makes fakes for one test and checks at teardown that their scripts were used."""
+
+    def __init__(self, model_class: type[Any], request: pytest.FixtureRequest) -> None:
+        self.model_class = model_class
+        self.request = request
+        self.made: list[Any] = []
+
+    def __call__(self, responses: Any = None, **settings: Any) -> Any:
+        if responses is None and "rules" not in settings:
+            model = self.model_class.from_script(self._script_path(), **settings)
+        else:
+            model = self.model_class(responses, **settings)
+        self.made.append(model)
+        return model
+
+    def _script_path(self) -> Path:
+        marker = self.request.node.get_closest_marker(MARKER)
+        script = marker.kwargs.get("script") if marker else None
+        if script is None:
+            raise pytest.UsageError(
+                f"{self.request.node.nodeid}: {self.model_class.__name__} was asked for no "
+                "responses and the test has no script; pass responses, or mark the test "
+                f'@pytest.mark.{MARKER}(script="path/to/script.yaml")'
+            )
+        return Path(self.request.node.path).parent / str(script)
+
+    def check_all_used(self) -> None:
+        if self._unused_allowed():
+            return
+        unused = [
+            f"  {model._engine.owner}: responses[{i}]: {model._engine.describe_response(i)}"
+            for model in self.made
+            for i in model._engine.unused_positions
+        ]
+        if unused:
+            pytest.fail(
+                "these scripted responses were never used:\n"
+                + "\n".join(unused)
+                + f"\nRemove them, or allow it with @pytest.mark.{MARKER}(allow_unused=True) "
+                "(or --streamfakes-allow-unused).",
+                pytrace=False,
+            )
+
+    def _unused_allowed(self) -> bool:
+        if self.request.config.getoption("streamfakes_allow_unused"):
+            return True
+        marker = self.request.node.get_closest_marker(MARKER)
+        return bool(marker and marker.kwargs.get("allow_unused"))
+
 
 @pytest.fixture
-def fake_chat_model() -> Callable[..., FakeChatModel]:
+def fake_chat_model(request: pytest.FixtureRequest) -> Iterator[Callable[..., FakeChatModel]]:
     """Make scripted chat models: `fake_chat_model(["Hi!"], model_name="gpt-fake")`."""
-    return FakeChatModel
+    factory = _Factory(FakeChatModel, request)
+    yield factory
+    factory.check_all_used()
 
 
 @pytest.fixture
-def fake_llm() -> Callable[..., FakeLLM]:
+def fake_llm(request: pytest.FixtureRequest) -> Iterator[Callable[..., FakeLLM]]:
     """Make scripted LLMs: `fake_llm(["Hi!"])`."""
-    return FakeLLM
+    factory = _Factory(FakeLLM, request)
+    yield factory
+    factory.check_all_used()
+
+
+@pytest.fixture
+def stream_snapshot(snapshot: SnapshotAssertion) -> SnapshotAssertion:
+    """syrupy's snapshot, storing chunk and event streams as text under `snapshots/`."""
+    return snapshot.use_extension(StreamSnapshotExtension)

@@ -92,8 +92,7 @@ class Engine:
     def _exhausted(self, text: str) -> ScriptExhaustedError:
         played = "\n".join(self._describe_call(call) for call in self.calls[:-1])
         scripted = "\n".join(
-            f"  responses[{i}]: {_preview(r.content_text or _describe(r))}"
-            for i, r in enumerate(self.responses)
+            f"  responses[{i}]: {self.describe_response(i)}" for i in range(len(self.responses))
         )
         return ScriptExhaustedError(
             f"{self.owner} has no response left for call {len(self.calls) - 1} "
@@ -116,8 +115,16 @@ class Engine:
     @property
     def unused(self) -> list[str]:
         """The ordered responses no call has played yet (rules are never 'unused')."""
-        unplayed = (i for i in range(len(self.responses)) if i not in self._played)
-        return [f"responses[{i}]" for i in unplayed]
+        return [f"responses[{i}]" for i in self.unused_positions]
+
+    @property
+    def unused_positions(self) -> list[int]:
+        return [i for i in range(len(self.responses)) if i not in self._played]
+
+    def describe_response(self, position: int) -> str:
+        """A short preview of a scripted response, for messages."""
+        response = self.responses[position]
+        return _preview(response.content_text or _describe(response))
 
     # -- planning --------------------------------------------------------------
 

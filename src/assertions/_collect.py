@@ -1,0 +1,100 @@
+"""Collect what a runnable streams: its chunks, or its events."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from typing import Any
+
+from langchain_core.runnables import Runnable, RunnableConfig
+
+from ._streams import ChunkStream, EventStream, EventVersion
+
+_FILTERS = (
+    "include_names",
+    "include_types",
+    "include_tags",
+    "exclude_names",
+    "exclude_types",
+    "exclude_tags",
+)
+
+
+def collect_chunks(
+    runnable: Runnable[Any, Any], input: Any, config: RunnableConfig | None = None, **kwargs: Any
+) -> ChunkStream:
+    """Every chunk `runnable.stream(input)` yields.
+
+    >>> from fakes import FakeChatModel
+    >>> [c.content for c in collect_chunks(FakeChatModel(responses=["Hi there"]), "hi")]
+    ['Hi', ' there']
+    """
+    return ChunkStream(list(runnable.stream(input, config, **kwargs)), method="stream")
+
+
+async def acollect_chunks(
+    runnable: Runnable[Any, Any], input: Any, config: RunnableConfig | None = None, **kwargs: Any
+) -> ChunkStream:
+    """Every chunk `runnable.astream(input)` yields."""
+    chunks = [chunk async for chunk in runnable.astream(input, config, **kwargs)]
+    return ChunkStream(chunks, method="astream")
+
+
+async def acollect_events(
+    runnable: Runnable[Any, Any],
+    input: Any,
+    config: RunnableConfig | None = None,
+    *,
+    version: EventVersion = "v2",
+    include_names: Sequence[str] | None = None,
+    include_types: Sequence[str] | None = None,
+    include_tags: Sequence[str] | None = None,
+    exclude_names: Sequence[str] | None = None,
+    exclude_types: Sequence[str] | None = None,
+    exclude_tags: Sequence[str] | None = None,
+    **kwargs: Any,
+) -> EventStream:
+    """Every event `runnable.astream_events(input, version=...)` yields, with its filters."""
+    filters = {
+        name: list(value)
+        for name, value in zip(
+            _FILTERS,
+            (
+                include_names,
+                include_types,
+                include_tags,
+                exclude_names,
+                exclude_types,
+                exclude_tags,
+            ),
+            strict=True,
+        )
+        if value is not None
+    }
+    stream = runnable.astream_events(input, config, version=version, **filters, **kwargs)
+    events = [dict(event) async for event in stream]
+    return EventStream(events, version=version, options=filters)
+
+
+def collect_events(
+    runnable: Runnable[Any, Any],
+    input: Any,
+    config: RunnableConfig | None = None,
+    **kwargs: Any,
+) -> EventStream:
+    """`acollect_events` for synchronous tests (it runs its own event loop).
+
+    >>> from fakes import FakeChatModel
+    >>> [e["event"] for e in collect_events(FakeChatModel(responses=["Hi"]), "hi")]
+    ['on_chat_model_start', 'on_chat_model_stream', 'on_chat_model_end']
+    """
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(acollect_events(runnable, input, config, **kwargs))
+    from ._errors import AssertionsError
+
+    raise AssertionsError(
+        "collect_events() runs its own event loop, and one is already running; "
+        "in an async test, use `await acollect_events(...)` instead"
+    )

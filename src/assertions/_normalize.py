@@ -1,0 +1,134 @@
+"""Make streams comparable: stable run aliases, plain data, volatile metadata removed."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from pydantic import BaseModel
+
+from ._streams import ChunkStream, EventStream
+
+# A uuid, and the prefix that marks it as a run's (message ids LangChain derives from runs).
+_UUID = re.compile(
+    r"(?P<prefix>lc_run--|run-)?"
+    r"(?P<uuid>[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})",
+    re.I,
+)
+# Keys whose values are wall-clock times (astream_log run state).
+_TIME_KEYS = frozenset({"start_time", "end_time"})
+PINNED_TIME = "<time>"
+
+
+class Normalizer:
+    """Rewrites one stream's values; aliases are numbered in first-seen order.
+
+    Run ids become `run0`, `run1`, ... (message ids derived from them follow:
+    `lc_run--<run id>` becomes `lc_run--run2`), other uuids `uuid0`, `uuid1`, ...
+    """
+
+    def __init__(self, *, keep_ls_metadata: bool = True) -> None:
+        self.keep_ls_metadata = keep_ls_metadata
+        self.runs: dict[str, str] = {}
+        self.others: dict[str, str] = {}
+
+    def learn_runs(self, run_ids: Iterable[str]) -> None:
+        """Number run ids first, so any later mention of one gets the run's alias."""
+        for run_id in run_ids:
+            self.runs.setdefault(str(run_id).lower(), f"run{len(self.runs)}")
+
+    def run(self, run_id: Any) -> str:
+        self.learn_runs([str(run_id)])
+        return self.runs[str(run_id).lower()]
+
+    def text(self, value: str) -> str:
+        return _UUID.sub(self._alias_uuid, value) if "-" in value else value
+
+    def _alias_uuid(self, match: re.Match[str]) -> str:
+        prefix, found = match.group("prefix") or "", match.group("uuid").lower()
+        if prefix:
+            self.learn_runs([found])
+        if found in self.runs:
+            return prefix + self.runs[found]
+        return self.others.setdefault(found, f"uuid{len(self.others)}")
+
+    def metadata(self, metadata: Mapping[str, Any]) -> dict[str, Any]:
+        kept = {
+            key: value
+            for key, value in metadata.items()
+            if key != "lc_versions" and (self.keep_ls_metadata or not key.startswith("ls_"))
+        }
+        return self.data(kept)  # type: ignore[no-any-return]
+
+    def data(self, value: Any) -> Any:
+        """Plain, sorted, JSON-like data with every volatile value replaced."""
+        if isinstance(value, str):
+            return self.text(value)
+        if value is None or isinstance(value, (bool, int, float)):
+            return value
+        if isinstance(value, Mapping):
+            return {
+                self.text(str(key)): PINNED_TIME if key in _TIME_KEYS else self.data(item)
+                for key, item in sorted(value.items(), key=lambda kv: str(kv[0]))
+            }
+        if isinstance(value, (list, tuple)):
+            return [self.data(item) for item in value]
+        if isinstance(value, BaseModel):
+            # Field by field (not model_dump), so nested messages keep their types.
+            return self._object(
+                value, {name: getattr(value, name) for name in type(value).model_fields}
+            )
+        if dataclasses.is_dataclass(value) and not isinstance(value, type):
+            fields = {f.name: getattr(value, f.name) for f in dataclasses.fields(value)}
+            return self._object(value, fields)
+        if isinstance(value, BaseException):
+            return {"__type__": type(value).__name__, "message": self.text(str(value))}
+        return self.text(repr(value))
+
+    def _object(self, value: Any, fields: dict[str, Any]) -> dict[str, Any]:
+        """An object as `{"__type__": name, **fields}`, leaving out empty and None fields."""
+        shown = {
+            key: item
+            for key, item in fields.items()
+            if key == "content" or item not in (None, "", [], {})
+        }
+        shown.pop("type", None)  # the __type__ says it
+        return {"__type__": type(value).__name__, **self.data(shown)}
+
+
+def normalize_events(
+    events: EventStream | Iterable[Mapping[str, Any]], *, keep_ls_metadata: bool = True
+) -> list[dict[str, Any]]:
+    """Events as plain data: run ids and their parents aliased, volatile metadata removed.
+
+    >>> from fakes import FakeChatModel
+    >>> from assertions import collect_events
+    >>> events = normalize_events(collect_events(FakeChatModel(responses=["Hi"]), "hi"))
+    >>> [(e["event"], e["run"]) for e in events]  # doctest: +NORMALIZE_WHITESPACE
+    [('on_chat_model_start', 'run0'), ('on_chat_model_stream', 'run0'),
+     ('on_chat_model_end', 'run0')]
+    """
+    events = list(events)
+    normalizer = Normalizer(keep_ls_metadata=keep_ls_metadata)
+    for event in events:
+        normalizer.learn_runs([*event.get("parent_ids", []), event["run_id"]])
+    return [
+        {
+            "event": event["event"],
+            "name": event.get("name", ""),
+            "run": normalizer.run(event["run_id"]),
+            "parent_ids": [normalizer.run(parent) for parent in event.get("parent_ids", [])],
+            "tags": list(event.get("tags") or []),
+            "metadata": normalizer.metadata(event.get("metadata") or {}),
+            "data": normalizer.data(event.get("data") or {}),
+        }
+        for event in events
+    ]
+
+
+def normalize_chunks(chunks: ChunkStream | Iterable[Any]) -> list[Any]:
+    """Chunks as plain data, with run-derived ids and other uuids aliased."""
+    normalizer = Normalizer()
+    return [normalizer.data(chunk) for chunk in chunks]
