@@ -74,7 +74,7 @@ def render_events(events: list[dict[str, Any]], *, title: str = "events") -> str
     Tags and metadata are shown where a run starts (they are the same on all its events).
     """
     runs = {event["run"] for event in events}
-    lines = [f"# {title}: {len(events)} events, {len(runs)} runs"]
+    lines = [f"# {title}: {_count(len(events), 'event')}, {_count(len(runs), 'run')}"]
     for event in events:
         parents = event["parent_ids"]
         where = event["run"] + (f"<{parents[-1]}" if parents else "")
@@ -99,9 +99,13 @@ def _payload(data: Mapping[str, Any]) -> str:
 
 def render_chunks(chunks: list[Any], *, title: str = "chunks") -> str:
     """Normalised chunks as text, one numbered line per chunk."""
-    lines = [f"# {title}: {len(chunks)} chunks"]
+    lines = [f"# {title}: {_count(len(chunks), 'chunk')}"]
     lines += [f"{index} {compact(chunk)}" for index, chunk in enumerate(chunks)]
     return "\n".join(lines) + "\n"
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}" + ("" if number == 1 else "s")
 
 
 def render_json(data: Any) -> str:
