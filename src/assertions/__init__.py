@@ -6,6 +6,7 @@ lives in `assertions.pytest_plugin`.
 
 import typing as _typing
 
+from ._checks import check_event_stream
 from ._collect import acollect_chunks, acollect_events, collect_chunks, collect_events
 from ._errors import AssertionsError, StreamAssertionError
 from ._normalize import normalize_chunks, normalize_events
@@ -24,6 +25,7 @@ __all__ = [
     "StreamSnapshotExtension",
     "acollect_chunks",
     "acollect_events",
+    "check_event_stream",
     "collect_chunks",
     "collect_events",
     "compact",

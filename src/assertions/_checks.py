@@ -1,0 +1,191 @@
+"""Check that an event stream follows the rules of streaming, event by event."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from ._errors import StreamAssertionError
+from ._normalize import Normalizer
+
+# Tags LangChain adds for a step's place in its parent; they are not inherited.
+_STRUCTURAL_TAG_PREFIXES = ("seq:step:", "map:key:", "branch:", "condition:", "graph:step:")
+
+
+@dataclass
+class _Run:
+    run_id: str
+    name: str
+    parent_ids: list[str]
+    tags: list[str]
+    kind: str
+    start: int | None = None
+    end: int | None = None
+    chunks: list[Any] = field(default_factory=list)
+    output: Any = None
+
+
+def check_event_stream(events: Iterable[Mapping[str, Any]]) -> None:
+    """Raise `StreamAssertionError` at the first event that breaks a streaming rule.
+
+    The rules: each run starts once and ends once, with its stream events between; a
+    child starts after and ends before its parent; `parent_ids` follow the tree; a run
+    keeps its name; children carry their parent's (inherited) tags; a chat model's
+    chunks add up to its end output (content, tool calls, usage), with at most one
+    `chunk_position="last"` chunk, the final one, and usage reported once; an LLM's
+    chunks join to its output text.
+
+    >>> from fakes import FakeChatModel
+    >>> from assertions import collect_events
+    >>> check_event_stream(collect_events(FakeChatModel(responses=["Hi there"]), "hi"))
+    """
+    __tracebackhide__ = True
+    _Checker(list(events)).run()
+
+
+class _Checker:
+    def __init__(self, events: list[Mapping[str, Any]]) -> None:
+        self.events = events
+        self.runs: dict[str, _Run] = {}
+        self.aliases = Normalizer()
+        self.aliases.learn_runs(
+            run for event in events for run in [*event.get("parent_ids", []), event["run_id"]]
+        )
+
+    def fail(self, index: int, problem: str, expected: Any = None, got: Any = None) -> None:
+        __tracebackhide__ = True
+        event = self.events[index]
+        run = self.aliases.run(event["run_id"])
+        where = f"event {index} ({event['event']} of {event.get('name')!r}, {run})"
+        detail = f"\n  expected: {expected!r}\n  got:      {got!r}" if expected or got else ""
+        raise StreamAssertionError(f"{where}: {problem}{detail}")
+
+    def run(self) -> None:
+        __tracebackhide__ = True
+        for index, event in enumerate(self.events):
+            self.event(index, event)
+        for run in self.runs.values():
+            if run.end is None:
+                assert run.start is not None
+                self.fail(run.start, "this run never ends (no *_end event)")
+            self.totals(run)
+
+    def event(self, index: int, event: Mapping[str, Any]) -> None:
+        __tracebackhide__ = True
+        kind, _, phase = event["event"].removeprefix("on_").rpartition("_")
+        run = self.runs.get(event["run_id"])
+        if event["event"] == "on_custom_event":
+            if run is None or run.start is None or run.end is not None:
+                self.fail(index, "a custom event outside its run's start and end")
+            return
+        if run is None:
+            if phase != "start":
+                self.fail(
+                    index, "the run's first event is not its start", "*_start", event["event"]
+                )
+            run = _Run(
+                event["run_id"],
+                event.get("name", ""),
+                list(event.get("parent_ids", [])),
+                list(event.get("tags", [])),
+                kind,
+            )
+            self.runs[event["run_id"]] = run
+            self.start(index, run)
+            return
+        self.same_run(index, run, event)
+        if phase == "start":
+            self.fail(index, "the run starts twice")
+        if run.end is not None:
+            self.fail(index, "an event after the run ended", "nothing", event["event"])
+        if phase == "stream" or event["event"] == "on_retriever_chunk":
+            run.chunks.append(event.get("data", {}).get("chunk"))
+        elif phase == "end":
+            run.end = index
+            run.output = event.get("data", {}).get("output")
+            self.children_ended(index, run)
+
+    def start(self, index: int, run: _Run) -> None:
+        __tracebackhide__ = True
+        run.start = index
+        if not run.parent_ids:
+            return
+        parent = self.runs.get(run.parent_ids[-1])
+        if parent is None:
+            return  # the parent was filtered out of this stream
+        if parent.end is not None:
+            self.fail(
+                index, f"a child starts after its parent {self.aliases.run(parent.run_id)} ended"
+            )
+        if run.parent_ids[:-1] != parent.parent_ids:
+            self.fail(
+                index,
+                "parent_ids do not follow the tree (they should be the parent's plus the parent)",
+                [self.aliases.run(p) for p in [*parent.parent_ids, parent.run_id]],
+                [self.aliases.run(p) for p in run.parent_ids],
+            )
+        inherited = [t for t in parent.tags if not t.startswith(_STRUCTURAL_TAG_PREFIXES)]
+        missing = [tag for tag in inherited if tag not in run.tags]
+        if missing:
+            self.fail(index, f"tags {missing} of the parent are not inherited", inherited, run.tags)
+
+    def same_run(self, index: int, run: _Run, event: Mapping[str, Any]) -> None:
+        __tracebackhide__ = True
+        if event.get("name", "") != run.name:
+            self.fail(index, "the run's name changed", run.name, event.get("name"))
+        if list(event.get("parent_ids", [])) != run.parent_ids:
+            self.fail(index, "the run's parent_ids changed")
+
+    def children_ended(self, index: int, run: _Run) -> None:
+        __tracebackhide__ = True
+        for child in self.runs.values():
+            if child.parent_ids and child.parent_ids[-1] == run.run_id and child.end is None:
+                self.fail(
+                    index,
+                    f"the run ends before its child {self.aliases.run(child.run_id)} "
+                    f"({child.name!r}) ended",
+                )
+
+    def totals(self, run: _Run) -> None:
+        __tracebackhide__ = True
+        assert run.end is not None
+        if run.kind == "chat_model" and run.chunks:
+            self.chat_model_totals(run)
+        elif run.kind == "llm" and run.chunks and isinstance(run.output, Mapping):
+            text = run.output["generations"][0][0]["text"]
+            joined = "".join(str(chunk) for chunk in run.chunks)
+            if joined != text:
+                self.fail(
+                    run.end, "the streamed chunks do not join to the output text", text, joined
+                )
+
+    def chat_model_totals(self, run: _Run) -> None:
+        __tracebackhide__ = True
+        assert run.end is not None
+        positions = [getattr(chunk, "chunk_position", None) for chunk in run.chunks]
+        if positions.count("last") > 1:
+            self.fail(
+                run.end,
+                "more than one chunk is marked chunk_position='last'",
+                1,
+                positions.count("last"),
+            )
+        if "last" in positions and positions[-1] != "last":
+            self.fail(run.end, "the chunk marked 'last' is not the final chunk")
+        usages = sum(1 for chunk in run.chunks if getattr(chunk, "usage_metadata", None))
+        if usages > 1:
+            self.fail(run.end, "usage is reported on more than one chunk (it adds up)", 1, usages)
+        total = run.chunks[0]
+        for chunk in run.chunks[1:]:
+            total = total + chunk
+        output = run.output
+        for name in ("content", "tool_calls", "usage_metadata"):
+            summed, ended = getattr(total, name, None), getattr(output, name, None)
+            if summed != ended:
+                self.fail(
+                    run.end,
+                    f"the streamed chunks do not add up to the output's {name}",
+                    ended,
+                    summed,
+                )

@@ -1,0 +1,142 @@
+"""check_event_stream accepts real streams and names the event that breaks a rule."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import pytest
+
+from assertions import StreamAssertionError, acollect_events, check_event_stream
+from tests.assertions import scenarios as s
+from tests.assertions.test_determinism import SCENARIOS
+
+
+@pytest.mark.parametrize("name", SCENARIOS)
+async def test_every_scenario_stream_passes(name: str) -> None:
+    make, given = SCENARIOS[name]
+    check_event_stream(await acollect_events(make(), given))
+
+
+async def joke_events() -> list[dict[str, Any]]:
+    return list(await acollect_events(s.joke_chain(), {"topic": "parrot"}))
+
+
+def index_of(events: list[dict[str, Any]], event: str, name: str | None = None) -> int:
+    return next(
+        i for i, e in enumerate(events) if e["event"] == event and name in (None, e["name"])
+    )
+
+
+def check_fails(events: list[dict[str, Any]], message: str) -> str:
+    with pytest.raises(StreamAssertionError) as raised:
+        check_event_stream(events)
+    assert str(raised.value).startswith(message), str(raised.value)
+    return str(raised.value)
+
+
+async def test_a_run_that_never_ends() -> None:
+    events = await joke_events()
+    events.pop()  # the chain's end
+    check_fails(events, "event 0 (on_chain_start of 'RunnableSequence', run0): this run never ends")
+
+
+async def test_a_parent_that_ends_before_its_child() -> None:
+    events = await joke_events()
+    end = events.pop(index_of(events, "on_parser_end"))
+    events.append(end)
+    check_fails(
+        events,
+        "event 63 (on_chain_end of 'RunnableSequence', run0): the run ends before its child "
+        "run3 ('StrOutputParser') ended",
+    )
+
+
+async def test_a_run_whose_name_changes() -> None:
+    events = await joke_events()
+    events[index_of(events, "on_chat_model_end")]["name"] = "Other"
+    message = check_fails(
+        events, "event 62 (on_chat_model_end of 'Other', run2): the run's name changed"
+    )
+    assert "expected: 'FakeChatModel'\n  got:      'Other'" in message
+
+
+async def test_parent_ids_that_skip_a_level() -> None:
+    events = await joke_events()
+    start = index_of(events, "on_prompt_start")
+    for event in events:
+        if event["run_id"] == events[start]["run_id"]:
+            event["parent_ids"] = ["00000000-0000-0000-0000-000000000000", *event["parent_ids"]]
+    check_fails(
+        events,
+        "event 1 (on_prompt_start of 'ChatPromptTemplate', run2): parent_ids do not follow the tree",
+    )
+
+
+async def test_a_tag_that_is_not_inherited() -> None:
+    events = list(await acollect_events(s.named_json_chain(), s.COUNTRIES_PROMPT))
+    for event in events:
+        if event["name"] == "my_parser":
+            event["tags"] = [t for t in event["tags"] if t != "my_chain"]
+    check_fails(
+        events,
+        "event 3 (on_parser_start of 'my_parser', run2): tags ['my_chain'] of the parent are not inherited",
+    )
+
+
+async def test_chunks_that_do_not_add_up() -> None:
+    events = await joke_events()
+    stream = index_of(events, "on_chat_model_stream")
+    events[stream] = copy.deepcopy(events[stream])
+    events[stream]["data"]["chunk"].content = "How"
+    message = check_fails(
+        events,
+        "event 62 (on_chat_model_end of 'FakeChatModel', run2): the streamed chunks do not add "
+        "up to the output's content",
+    )
+    assert "got:      'How did the parrot" in message
+
+
+async def test_usage_reported_twice() -> None:
+    events = await joke_events()
+    stream = index_of(events, "on_chat_model_stream")
+    events[stream] = copy.deepcopy(events[stream])
+    events[stream]["data"]["chunk"].usage_metadata = {
+        "input_tokens": 1,
+        "output_tokens": 1,
+        "total_tokens": 2,
+    }
+    check_fails(
+        events,
+        "event 62 (on_chat_model_end of 'FakeChatModel', run2): usage is reported on more than one chunk",
+    )
+
+
+async def test_a_last_chunk_that_is_not_the_final_one() -> None:
+    events = await joke_events()
+    stream = index_of(events, "on_chat_model_stream")
+    events[stream] = copy.deepcopy(events[stream])
+    events[stream]["data"]["chunk"].chunk_position = "last"
+    check_fails(
+        events,
+        "event 62 (on_chat_model_end of 'FakeChatModel', run2): more than one chunk is marked",
+    )
+
+
+async def test_an_event_after_the_end() -> None:
+    events = await joke_events()
+    stream = index_of(events, "on_parser_stream")
+    events.insert(index_of(events, "on_parser_end") + 1, events[stream])
+    check_fails(
+        events,
+        "event 64 (on_parser_stream of 'StrOutputParser', run3): an event after the run ended",
+    )
+
+
+async def test_a_stream_event_before_the_start() -> None:
+    events = await joke_events()
+    del events[index_of(events, "on_parser_start")]
+    check_fails(
+        events,
+        "event 5 (on_parser_stream of 'StrOutputParser', run3): the run's first event is not its start",
+    )
