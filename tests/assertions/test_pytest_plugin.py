@@ -1,0 +1,152 @@
+"""The plugin as a user meets it: run in a throwaway project with pytester."""
+
+from __future__ import annotations
+
+import pytest
+
+pytest_plugins = ["pytester"]
+
+INI = "[pytest]\nasyncio_mode = auto\nasyncio_default_fixture_loop_scope = function\n"
+
+CHAIN_TEST = """
+from assertions import acollect_events
+from fakes import FakeChatModel
+
+async def test_events(stream_snapshot):
+    assert await acollect_events(FakeChatModel(responses=["Hi there"]), "hi") == stream_snapshot
+"""
+
+
+@pytest.fixture
+def project(pytester: pytest.Pytester) -> pytest.Pytester:
+    pytester.makeini(INI)
+    return pytester
+
+
+def test_a_missing_snapshot_fails(project: pytest.Pytester) -> None:
+    project.makepyfile(test_chain=CHAIN_TEST)
+    result = project.runpytest("-p", "no:randomly")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*Snapshot 'test_events' does not exist!*"])
+
+
+def test_update_writes_the_snapshot_under_snapshots(project: pytest.Pytester) -> None:
+    project.makepyfile(test_chain=CHAIN_TEST)
+    project.runpytest("-p", "no:randomly", "--snapshot-update").assert_outcomes(passed=1)
+    written = project.path / "snapshots" / "test_chain" / "test_events.txt"
+    assert written.read_text() == (
+        "# astream_events v2: 4 events, 1 run\n"
+        "run0 on_chat_model_start FakeChatModel {'ls_integration': 'langchain_chat_model', "
+        "'ls_model_name': 'fake-model', 'ls_model_type': 'chat', 'ls_provider': 'streamfakes'}: "
+        "input='hi'\n"
+        "run0 on_chat_model_stream FakeChatModel: chunk=AIChunk('Hi', id='msg-0000')\n"
+        "run0 on_chat_model_stream FakeChatModel: chunk=AIChunk(' there', chunk_position='last', "
+        "id='msg-0000', response_metadata={'finish_reason': 'stop', 'model_name': 'fake-model'}, "
+        "usage_metadata={'input_tokens': 1, 'output_tokens': 2, 'total_tokens': 3})\n"
+        "run0 on_chat_model_end FakeChatModel: output=AIChunk('Hi there', chunk_position='last', "
+        "id='msg-0000', response_metadata={'finish_reason': 'stop', 'model_name': 'fake-model'}, "
+        "usage_metadata={'input_tokens': 1, 'output_tokens': 2, 'total_tokens': 3})\n"
+    )
+    project.runpytest("-p", "no:randomly").assert_outcomes(passed=1)
+
+
+def test_a_changed_stream_fails_with_a_line_diff(project: pytest.Pytester) -> None:
+    project.makepyfile(test_chain=CHAIN_TEST)
+    project.runpytest("-p", "no:randomly", "--snapshot-update").assert_outcomes(passed=1)
+    project.makepyfile(test_chain=CHAIN_TEST.replace("Hi there", "Hi you"))
+    result = project.runpytest("-p", "no:randomly")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*- run0 on_chat_model_stream FakeChatModel: chunk=AIChunk(' there'*",
+            "*+ run0 on_chat_model_stream FakeChatModel: chunk=AIChunk(' you'*",
+        ]
+    )
+
+
+def test_the_snapshot_directory_is_configurable(project: pytest.Pytester) -> None:
+    project.makeini(INI + "stream_snapshot_dir = golden\n")
+    project.makepyfile(test_chain=CHAIN_TEST)
+    project.runpytest("-p", "no:randomly", "--snapshot-update").assert_outcomes(passed=1)
+    assert (project.path / "golden" / "test_chain" / "test_events.txt").exists()
+
+
+def test_an_unused_snapshot_is_reported(project: pytest.Pytester) -> None:
+    project.makepyfile(test_chain=CHAIN_TEST)
+    project.runpytest("-p", "no:randomly", "--snapshot-update").assert_outcomes(passed=1)
+    project.makepyfile(test_chain=CHAIN_TEST.replace("test_events", "test_renamed"))
+    result = project.runpytest("-p", "no:randomly", "--snapshot-update")
+    result.stdout.fnmatch_lines(["*1 snapshot generated. 1 unused snapshot deleted.*"])
+
+
+UNUSED_TEST = """
+def test_model(fake_chat_model):
+    model = fake_chat_model(["Hello there", "Goodbye"], model_name="fake-gpt")
+    assert model.invoke("hi").content == "Hello there"
+"""
+
+
+def test_unused_scripted_responses_fail_the_test_at_teardown(project: pytest.Pytester) -> None:
+    project.makepyfile(test_model=UNUSED_TEST)
+    result = project.runpytest("-p", "no:randomly")
+    result.assert_outcomes(passed=1, errors=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*ERROR at teardown of test_model*",
+            "these scripted responses were never used:",
+            "  FakeChatModel(model_name='fake-gpt'): responses[1]: 'Goodbye'",
+            (
+                "Remove them, or allow it with @pytest.mark.streamfakes(allow_unused=True) "
+                "(or --streamfakes-allow-unused)."
+            ),
+        ]
+    )
+
+
+def test_unused_responses_can_be_allowed(project: pytest.Pytester) -> None:
+    marked = "import pytest\n\n@pytest.mark.streamfakes(allow_unused=True)" + UNUSED_TEST
+    project.makepyfile(test_model=marked)
+    project.runpytest("-p", "no:randomly").assert_outcomes(passed=1)
+    project.makepyfile(test_model=UNUSED_TEST)
+    project.runpytest("-p", "no:randomly", "--streamfakes-allow-unused").assert_outcomes(passed=1)
+
+
+def test_the_marker_loads_a_script_file(project: pytest.Pytester) -> None:
+    project.makefile(".yaml", weather="model_name: fake-gpt\nresponses: [Sunny in Paris.]\n")
+    project.makepyfile(
+        test_weather="""
+import pytest
+
+@pytest.mark.streamfakes(script="weather.yaml")
+def test_weather(fake_chat_model):
+    model = fake_chat_model()
+    assert model.model_name == "fake-gpt"
+    assert model.invoke("weather?").content == "Sunny in Paris."
+"""
+    )
+    project.runpytest("-p", "no:randomly").assert_outcomes(passed=1)
+
+
+def test_no_responses_and_no_script_is_a_usage_error(project: pytest.Pytester) -> None:
+    project.makepyfile(test_model="def test_model(fake_chat_model):\n    fake_chat_model()\n")
+    result = project.runpytest("-p", "no:randomly")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            (
+                "*UsageError: test_model.py::test_model: FakeChatModel was asked for no responses "
+                "and the test has no script; pass responses, or mark the test "
+                '@pytest.mark.streamfakes(script="path/to/script.yaml")'
+            )
+        ]
+    )
+
+
+def test_the_options_are_in_one_group(project: pytest.Pytester) -> None:
+    result = project.runpytest("--help")
+    result.stdout.fnmatch_lines(
+        [
+            "streamfakes: fake LLM streams and stream snapshots:",
+            "*--streamfakes-allow-unused*",
+        ]
+    )
