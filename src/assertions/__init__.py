@@ -8,7 +8,9 @@ import typing as _typing
 
 from ._checks import check_event_stream
 from ._collect import acollect_chunks, acollect_events, collect_chunks, collect_events
+from ._consistency import assert_stream_consistent
 from ._errors import AssertionsError, StreamAssertionError
+from ._liveness import assert_streams_live, check_streams_live
 from ._normalize import normalize_chunks, normalize_events
 from ._render import compact, render_chunks, render_events, render_json
 from ._streams import ChunkStream, EventStream
@@ -25,7 +27,10 @@ __all__ = [
     "StreamSnapshotExtension",
     "acollect_chunks",
     "acollect_events",
+    "assert_stream_consistent",
+    "assert_streams_live",
     "check_event_stream",
+    "check_streams_live",
     "collect_chunks",
     "collect_events",
     "compact",
