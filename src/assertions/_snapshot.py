@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -56,9 +57,14 @@ class StreamSnapshotExtension(SingleFileSnapshotExtension):
     keep_ls_metadata: ClassVar[bool] = True
     """Keep `ls_*` run metadata (model name, provider, ...) in snapshots."""
     rootdir: ClassVar[Path] = Path.cwd()
-    """The project root; the plugin sets it to pytest's rootdir."""
+    """The project root (the plugin's fixtures use pytest's rootdir, see `bound_to`)."""
     snapshot_dir: ClassVar[str] = "snapshots"
     """Where snapshots live, relative to the root (ini option `stream_snapshot_dir`)."""
+
+    @classmethod
+    def bound_to(cls, rootdir: Path, snapshot_dir: str) -> type[StreamSnapshotExtension]:
+        """This extension for one project root, as a subclass (nothing global changes)."""
+        return _bound(cls, rootdir, snapshot_dir)
 
     def serialize(
         self,
@@ -98,3 +104,11 @@ class StreamJSONSnapshotExtension(StreamSnapshotExtension):
     ) -> SerializedData:
         kind, items = normalized(data, keep_ls_metadata=self.keep_ls_metadata)
         return render_json({"stream": title(data), kind: items})
+
+
+@functools.cache
+def _bound(
+    base: type[StreamSnapshotExtension], rootdir: Path, snapshot_dir: str
+) -> type[StreamSnapshotExtension]:
+    # Cached: syrupy groups snapshots by extension class, so one class per project.
+    return type(base.__name__, (base,), {"rootdir": rootdir, "snapshot_dir": snapshot_dir})

@@ -6,6 +6,7 @@ Fixtures:
         teardown the test fails if a fake it made left scripted responses unused.
     stream_snapshot: syrupy's `snapshot` with the stream extension:
         `assert await acollect_events(chain, {"topic": "parrot"}) == stream_snapshot`.
+    stream_json_snapshot: the same in the full structured form (JSON).
 
 Marker:
     @pytest.mark.streamfakes(script="scripts/weather.yaml", allow_unused=False)
@@ -26,7 +27,7 @@ from syrupy.assertion import SnapshotAssertion
 
 from fakes import FakeChatModel, FakeLLM
 
-from ._snapshot import StreamSnapshotExtension
+from ._snapshot import StreamJSONSnapshotExtension, StreamSnapshotExtension
 
 MARKER = "streamfakes"
 
@@ -54,8 +55,6 @@ def pytest_configure(config: pytest.Config) -> None:
         "and fake_llm() load when given no responses (relative to the test file), and "
         "whether unused scripted responses are allowed",
     )
-    StreamSnapshotExtension.rootdir = Path(config.rootpath)
-    StreamSnapshotExtension.snapshot_dir = str(config.getini("stream_snapshot_dir"))
 
 
 class _Factory:
@@ -125,7 +124,23 @@ def fake_llm(request: pytest.FixtureRequest) -> Iterator[Callable[..., FakeLLM]]
     factory.check_all_used()
 
 
+def _extension(
+    config: pytest.Config, base: type[StreamSnapshotExtension]
+) -> type[StreamSnapshotExtension]:
+    return base.bound_to(Path(config.rootpath), str(config.getini("stream_snapshot_dir")))
+
+
 @pytest.fixture
-def stream_snapshot(snapshot: SnapshotAssertion) -> SnapshotAssertion:
+def stream_snapshot(
+    snapshot: SnapshotAssertion, request: pytest.FixtureRequest
+) -> SnapshotAssertion:
     """syrupy's snapshot, storing chunk and event streams as text under `snapshots/`."""
-    return snapshot.use_extension(StreamSnapshotExtension)
+    return snapshot.use_extension(_extension(request.config, StreamSnapshotExtension))
+
+
+@pytest.fixture
+def stream_json_snapshot(
+    snapshot: SnapshotAssertion, request: pytest.FixtureRequest
+) -> SnapshotAssertion:
+    """Like `stream_snapshot`, in the full structured form (sorted JSON, every field)."""
+    return snapshot.use_extension(_extension(request.config, StreamJSONSnapshotExtension))

@@ -32,7 +32,7 @@ COUNTRIES = (
 CONTEXT = ["mitochondria is the powerhouse of the cell", "buildings are made of brick"]
 
 
-def chat_model(*responses: str, **settings: Any) -> FakeChatModel:
+def chat_model(*responses: Any, **settings: Any) -> FakeChatModel:
     return FakeChatModel(responses=list(responses), model_name="fake-gpt", **settings)
 
 

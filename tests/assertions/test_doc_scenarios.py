@@ -108,3 +108,14 @@ async def test_custom_events(stream_snapshot: SnapshotAssertion) -> None:
     events = await acollect_events(s.custom_events_chain(), "hello")
     assert [e["event"] for e in events].count("on_custom_event") == 2
     assert events == stream_snapshot
+
+
+async def test_tool_call_events_in_the_structured_form(
+    stream_json_snapshot: SnapshotAssertion,
+) -> None:
+    from fakes import Response, ToolCall
+
+    model = s.chat_model(
+        Response(text="Let me check.", tool_calls=[ToolCall("get_weather", {"city": "Paris"})])
+    )
+    assert await acollect_events(model, "Weather in Paris?") == stream_json_snapshot
