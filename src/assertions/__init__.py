@@ -13,6 +13,7 @@ from ._errors import AssertionsError, StreamAssertionError
 from ._liveness import assert_streams_live, check_streams_live
 from ._normalize import normalize_chunks, normalize_events
 from ._render import compact, render_chunks, render_events, render_json
+from ._sse import aencode_sse, aparse_sse_response, encode_sse, encode_sse_event, parse_sse
 from ._streams import ChunkStream, EventStream
 
 if _typing.TYPE_CHECKING:
@@ -27,6 +28,8 @@ __all__ = [
     "StreamSnapshotExtension",
     "acollect_chunks",
     "acollect_events",
+    "aencode_sse",
+    "aparse_sse_response",
     "assert_stream_consistent",
     "assert_streams_live",
     "check_event_stream",
@@ -34,8 +37,11 @@ __all__ = [
     "collect_chunks",
     "collect_events",
     "compact",
+    "encode_sse",
+    "encode_sse_event",
     "normalize_chunks",
     "normalize_events",
+    "parse_sse",
     "render_chunks",
     "render_events",
     "render_json",

@@ -68,6 +68,14 @@ class Normalizer:
             return self.text(value)
         if value is None or isinstance(value, (bool, int, float)):
             return value
+        if (
+            isinstance(value, Mapping)
+            and value.get("lc") == 1
+            and value.get("type") == "constructor"
+        ):
+            # An object in LangChain's serialised form (as events over HTTP carry them):
+            # rendered like the live object.
+            return self._serialized(value)
         if isinstance(value, Mapping):
             return {
                 self.text(str(key)): PINNED_TIME if key in _TIME_KEYS else self.data(item)
@@ -86,6 +94,16 @@ class Normalizer:
         if isinstance(value, BaseException):
             return {"__type__": type(value).__name__, "message": self.text(str(value))}
         return self.text(repr(value))
+
+    def _serialized(self, value: Mapping[str, Any]) -> dict[str, Any]:
+        kwargs = dict(value.get("kwargs") or {})
+        shown = {
+            key: item
+            for key, item in kwargs.items()
+            if key == "content" or item not in (None, "", [], {})
+        }
+        shown.pop("type", None)
+        return {"__type__": str(value["id"][-1]), **self.data(shown)}
 
     def _object(self, value: Any, fields: dict[str, Any]) -> dict[str, Any]:
         """An object as `{"__type__": name, **fields}`, leaving out empty and None fields."""
