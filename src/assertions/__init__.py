@@ -7,14 +7,27 @@ lives in `assertions.pytest_plugin`.
 import typing as _typing
 
 from ._checks import check_event_stream
-from ._collect import acollect_chunks, acollect_events, collect_chunks, collect_events
+from ._collect import (
+    acollect_chunks,
+    acollect_events,
+    acollect_log,
+    collect_chunks,
+    collect_events,
+)
 from ._consistency import assert_stream_consistent
 from ._errors import AssertionsError, StreamAssertionError
 from ._liveness import assert_streams_live, check_streams_live
-from ._normalize import normalize_chunks, normalize_events
-from ._render import compact, render_chunks, render_events, render_json
+from ._normalize import normalize_chunks, normalize_events, normalize_log, normalize_protocol_events
+from ._render import (
+    compact,
+    render_chunks,
+    render_events,
+    render_json,
+    render_log,
+    render_protocol_events,
+)
 from ._sse import aencode_sse, aparse_sse_response, encode_sse, encode_sse_event, parse_sse
-from ._streams import ChunkStream, EventStream
+from ._streams import ChunkStream, EventStream, LogStream
 
 if _typing.TYPE_CHECKING:
     from ._snapshot import StreamJSONSnapshotExtension, StreamSnapshotExtension
@@ -23,11 +36,13 @@ __all__ = [
     "AssertionsError",
     "ChunkStream",
     "EventStream",
+    "LogStream",
     "StreamAssertionError",
     "StreamJSONSnapshotExtension",
     "StreamSnapshotExtension",
     "acollect_chunks",
     "acollect_events",
+    "acollect_log",
     "aencode_sse",
     "aparse_sse_response",
     "assert_stream_consistent",
@@ -41,10 +56,14 @@ __all__ = [
     "encode_sse_event",
     "normalize_chunks",
     "normalize_events",
+    "normalize_log",
+    "normalize_protocol_events",
     "parse_sse",
     "render_chunks",
     "render_events",
     "render_json",
+    "render_log",
+    "render_protocol_events",
 ]
 
 _LAZY = {"StreamSnapshotExtension", "StreamJSONSnapshotExtension"}

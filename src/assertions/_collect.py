@@ -8,7 +8,8 @@ from typing import Any
 
 from langchain_core.runnables import Runnable, RunnableConfig
 
-from ._streams import ChunkStream, EventStream, EventVersion
+from ._errors import AssertionsError
+from ._streams import ChunkStream, EventStream, EventVersion, LogStream
 
 _FILTERS = (
     "include_names",
@@ -54,7 +55,11 @@ async def acollect_events(
     exclude_tags: Sequence[str] | None = None,
     **kwargs: Any,
 ) -> EventStream:
-    """Every event `runnable.astream_events(input, version=...)` yields, with its filters."""
+    """Every event `runnable.astream_events(input, version=...)` yields, with its filters.
+
+    `version="v3"` collects a chat model's content-block protocol events
+    (`stream_events(version="v3")`, where the installed langchain-core has it).
+    """
     filters = {
         name: list(value)
         for name, value in zip(
@@ -71,9 +76,30 @@ async def acollect_events(
         )
         if value is not None
     }
+    if version == "v3":
+        return EventStream(_protocol_events(runnable, input, config, **kwargs), "v3", filters)
     stream = runnable.astream_events(input, config, version=version, **filters, **kwargs)
     events = [dict(event) async for event in stream]
     return EventStream(events, version=version, options=filters)
+
+
+def _protocol_events(runnable: Any, input: Any, config: Any, **kwargs: Any) -> list[dict[str, Any]]:
+    if not hasattr(runnable, "stream_events"):
+        raise AssertionsError(
+            "version='v3' needs stream_events(), which this langchain-core lacks (it came "
+            "in 1.4); use version='v2'"
+        )
+    return [dict(event) for event in runnable.stream_events(input, config, version="v3", **kwargs)]
+
+
+async def acollect_log(
+    runnable: Runnable[Any, Any], input: Any, config: RunnableConfig | None = None, **kwargs: Any
+) -> LogStream:
+    """Every JSON-patch operation of `runnable.astream_log(input)` (filters as keywords)."""
+    ops: list[dict[str, Any]] = []
+    async for patch in runnable.astream_log(input, config, **kwargs):
+        ops.extend(dict(op) for op in patch.ops)
+    return LogStream(ops)
 
 
 def collect_events(
@@ -92,8 +118,6 @@ def collect_events(
         asyncio.get_running_loop()
     except RuntimeError:
         return asyncio.run(acollect_events(runnable, input, config, **kwargs))
-    from ._errors import AssertionsError
-
     raise AssertionsError(
         "collect_events() runs its own event loop, and one is already running; "
         "in an async test, use `await acollect_events(...)` instead"

@@ -78,7 +78,9 @@ class Normalizer:
             return self._serialized(value)
         if isinstance(value, Mapping):
             return {
-                self.text(str(key)): PINNED_TIME if key in _TIME_KEYS else self.data(item)
+                self.text(str(key)): (
+                    PINNED_TIME if key in _TIME_KEYS and item is not None else self.data(item)
+                )
                 for key, item in sorted(value.items(), key=lambda kv: str(kv[0]))
             }
         if isinstance(value, (list, tuple)):
@@ -144,6 +146,34 @@ def normalize_events(
         }
         for event in events
     ]
+
+
+def normalize_protocol_events(events: Iterable[Mapping[str, Any]]) -> list[Any]:
+    """v3 content-block events as plain data (they carry no run ids, only message ids)."""
+    normalizer = Normalizer()
+    return [normalizer.data(event) for event in events]
+
+
+def normalize_log(ops: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """`astream_log` operations as plain data: run ids aliased, wall-clock times pinned."""
+    ops = list(ops)
+    normalizer = Normalizer()
+    # Run states and log entries carry their run id as "id": alias them as runs.
+    normalizer.learn_runs(
+        str(op["value"]["id"])
+        for op in ops
+        if isinstance(op.get("value"), Mapping) and "id" in op["value"]
+    )
+    normalized = []
+    for op in ops:
+        path = str(op.get("path", ""))
+        value = op.get("value")
+        if path.rsplit("/", 1)[-1] in _TIME_KEYS and value is not None:
+            value = PINNED_TIME
+        normalized.append(
+            {"op": op.get("op"), "path": normalizer.text(path), "value": normalizer.data(value)}
+        )
+    return normalized
 
 
 def normalize_chunks(chunks: ChunkStream | Iterable[Any]) -> list[Any]:

@@ -97,6 +97,26 @@ def _payload(data: Mapping[str, Any]) -> str:
     return " ".join(shown)
 
 
+def render_protocol_events(events: list[Any], *, title: str = "stream_events v3") -> str:
+    """v3 content-block events, one line each: event, block index, payload."""
+    lines = [f"# {title}: {_count(len(events), 'event')}"]
+    for event in events:
+        fields = {k: v for k, v in event.items() if k not in ("event", "index")}
+        index = f" [{event['index']}]" if "index" in event else ""
+        payload = " ".join(f"{key}={compact(value)}" for key, value in fields.items())
+        lines.append(
+            f"{event['event']}{index}: {payload}" if payload else f"{event['event']}{index}"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def render_log(ops: list[dict[str, Any]], *, title: str = "astream_log") -> str:
+    """`astream_log` operations, one line each: op, path, value."""
+    lines = [f"# {title}: {_count(len(ops), 'operation')}"]
+    lines += [f"{op['op']} {op['path'] or '(root)'} {compact(op['value'])}" for op in ops]
+    return "\n".join(lines) + "\n"
+
+
 def render_chunks(chunks: list[Any], *, title: str = "chunks") -> str:
     """Normalised chunks as text, one numbered line per chunk."""
     lines = [f"# {title}: {_count(len(chunks), 'chunk')}"]

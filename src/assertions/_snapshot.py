@@ -9,9 +9,9 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from syrupy.extensions.single_file import SingleFileSnapshotExtension, WriteMode
 
-from ._normalize import normalize_chunks, normalize_events
-from ._render import render_chunks, render_events, render_json
-from ._streams import ChunkStream, EventStream
+from ._normalize import normalize_chunks, normalize_events, normalize_log, normalize_protocol_events
+from ._render import render_chunks, render_events, render_json, render_log, render_protocol_events
+from ._streams import ChunkStream, EventStream, LogStream
 
 if TYPE_CHECKING:
     from syrupy.location import PyTestLocation
@@ -25,7 +25,11 @@ def _is_event_list(data: Any) -> bool:
 
 
 def normalized(data: Any, *, keep_ls_metadata: bool = True) -> tuple[str, Any]:
-    """The kind of stream (`events` or `chunks`) and its normalised data."""
+    """The kind of stream (`events`, `protocol`, `log` or `chunks`) and its normalised data."""
+    if isinstance(data, EventStream) and data.version == "v3":
+        return "protocol", normalize_protocol_events(data)
+    if isinstance(data, LogStream):
+        return "log", normalize_log(data)
     if isinstance(data, EventStream) or _is_event_list(data):
         return "events", normalize_events(data, keep_ls_metadata=keep_ls_metadata)
     if isinstance(data, (ChunkStream, list, tuple)):
@@ -37,6 +41,10 @@ def normalized(data: Any, *, keep_ls_metadata: bool = True) -> tuple[str, Any]:
 
 
 def title(data: Any) -> str:
+    if isinstance(data, EventStream) and data.version == "v3":
+        return "stream_events v3"
+    if isinstance(data, LogStream):
+        return "astream_log"
     if isinstance(data, EventStream):
         filters = "".join(f" {key}={value}" for key, value in data.options.items())
         return f"astream_events {data.version}{filters}"
@@ -75,9 +83,13 @@ class StreamSnapshotExtension(SingleFileSnapshotExtension):
         matcher: PropertyMatcher | None = None,
     ) -> SerializedData:
         kind, items = normalized(data, keep_ls_metadata=self.keep_ls_metadata)
-        if kind == "events":
-            return render_events(items, title=title(data))
-        return render_chunks(items, title=title(data))
+        render = {
+            "events": render_events,
+            "protocol": render_protocol_events,
+            "log": render_log,
+            "chunks": render_chunks,
+        }[kind]
+        return render(items, title=title(data))
 
     @classmethod
     def dirname(cls, *, test_location: PyTestLocation) -> str:

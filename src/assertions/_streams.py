@@ -6,7 +6,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-EventVersion = Literal["v1", "v2"]
+EventVersion = Literal["v1", "v2", "v3"]
 
 
 @dataclass(frozen=True)
@@ -43,3 +43,19 @@ class EventStream(Sequence[dict[str, Any]]):
 
     def __iter__(self) -> Iterator[dict[str, Any]]:
         return iter(self.events)
+
+
+@dataclass(frozen=True)
+class LogStream(Sequence[dict[str, Any]]):
+    """The JSON-patch operations `astream_log` yielded, in order (one dict per operation)."""
+
+    ops: list[dict[str, Any]]
+
+    def __getitem__(self, index: Any) -> Any:
+        return self.ops[index]
+
+    def __len__(self) -> int:
+        return len(self.ops)
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        return iter(self.ops)

@@ -65,3 +65,19 @@ async def test_stream_and_astream_chunks_render_alike(name: str) -> None:
     sync = render_chunks(normalize_chunks(collect_chunks(make(), given)))
     async_ = render_chunks(normalize_chunks(await acollect_chunks(make(), given)))
     assert sync == async_
+
+
+async def test_astream_log_renders_to_the_same_bytes_every_time() -> None:
+    import warnings
+
+    from langchain_core._api import LangChainDeprecationWarning
+
+    from assertions import acollect_log, normalize_log, render_log
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", LangChainDeprecationWarning)
+        first = render_log(normalize_log(await acollect_log(s.joke_chain(), {"topic": "parrot"})))
+        second = render_log(normalize_log(await acollect_log(s.joke_chain(), {"topic": "parrot"})))
+    assert first == second
+    assert not UUID.search(first)
+    assert "'start_time': '<time>'" in first

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import warnings
+
+import pytest
+from langchain_core._api import LangChainDeprecationWarning
 from syrupy.assertion import SnapshotAssertion
 
-from assertions import acollect_chunks, acollect_events, collect_chunks
+from assertions import acollect_chunks, acollect_events, acollect_log, collect_chunks
 from tests.assertions import scenarios as s
 
 
@@ -119,3 +123,32 @@ async def test_tool_call_events_in_the_structured_form(
         Response(text="Let me check.", tool_calls=[ToolCall("get_weather", {"city": "Paris"})])
     )
     assert await acollect_events(model, "Weather in Paris?") == stream_json_snapshot
+
+
+async def test_chat_model_content_block_events_v3(stream_snapshot: SnapshotAssertion) -> None:
+    from langchain_core.language_models import BaseChatModel
+
+    if not hasattr(BaseChatModel, "stream_events"):
+        pytest.skip("stream_events(version='v3') arrived in langchain-core 1.4")
+    from fakes import Response, ToolCall
+
+    model = s.chat_model(
+        Response(reasoning="The user asks.", text="Checking.", tool_calls=[ToolCall("f", {"a": 1})])
+    )
+    events = await acollect_events(model, "hi", version="v3")
+    assert events[0]["event"] == "message-start"
+    assert events == stream_snapshot
+
+
+async def test_prompt_model_parser_events_v1(stream_snapshot: SnapshotAssertion) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", LangChainDeprecationWarning)  # v1 is deprecated
+        events = await acollect_events(s.joke_chain(), {"topic": "parrot"}, version="v1")
+    assert events == stream_snapshot
+
+
+async def test_prompt_model_parser_log(stream_snapshot: SnapshotAssertion) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", LangChainDeprecationWarning)  # astream_log too
+        log = await acollect_log(s.joke_chain(), {"topic": "parrot"})
+    assert log == stream_snapshot
