@@ -117,26 +117,11 @@ def _get_weather(city: str, unit: str = "celsius") -> str:
 
 
 def _events(out: TextIO, pacing: dict[str, Any]) -> None:
+    # The normalised timeline, in the format stream snapshots use.
+    from assertions import acollect_events, normalize_events, render_events
+
     prompt = ChatPromptTemplate.from_template("Tell me a joke about {topic}")
     model = FakeChatModel(responses=["Why did the parrot talk?"], **pacing)
     chain = prompt | model.with_config(tags=["joke-model"]) | StrOutputParser()
-
-    async def collect() -> list[Any]:
-        return [event async for event in chain.astream_events({"topic": "parrot"}, version="v2")]
-
-    aliases: dict[str, str] = {}
-    for event in asyncio.run(collect()):
-        run = aliases.setdefault(event["run_id"], f"run{len(aliases)}")
-        depth = len(event.get("parent_ids", []))
-        data = event["data"]
-        detail = _short(data.get("chunk", data.get("output", data.get("input", ""))))
-        out.write(f"{'  ' * depth}{event['event']:<22} {event['name']:<20} {run:<5} {detail}\n")
-        out.flush()
-
-
-def _short(value: Any) -> str:
-    text = getattr(value, "content", None)
-    if text is None:
-        text = getattr(value, "text", value)
-    shown = repr(text)
-    return shown if len(shown) <= 48 else shown[:47] + "…"
+    events = asyncio.run(acollect_events(chain, {"topic": "parrot"}))
+    out.write(render_events(normalize_events(events, keep_ls_metadata=False)))

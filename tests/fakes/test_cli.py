@@ -20,7 +20,7 @@ def test_demo_walks_through_every_section(capsys: pytest.CaptureFixture[str]) ->
         "args fragment 'Paris'          -> tool calls so far: get_weather({'city': 'Paris'})" in out
     )
     assert "finish (usage, finish_reason)" in out and "finish_reason: tool_calls" in out
-    assert "on_chat_model_stream   FakeChatModel" in out
+    assert "  run2<run0 on_chat_model_stream FakeChatModel: chunk=AIChunk(' parrot'" in out
     assert out.count("\n== ") == 6
 
 
