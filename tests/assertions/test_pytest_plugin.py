@@ -154,3 +154,17 @@ def test_the_options_are_in_one_group(project: pytest.Pytester) -> None:
             "*--streamfakes-allow-unused*",
         ]
     )
+
+
+def test_the_docs_snapshot_example_runs_as_a_test_file(project: pytest.Pytester) -> None:
+    import re
+    from pathlib import Path
+
+    docs = Path(__file__).resolve().parents[2] / "docs" / "assertions.md"
+    example = re.search(r"```python\n# test_chain.py\n(.*?)```", docs.read_text(), re.DOTALL)
+    assert example is not None
+    project.makepyfile(test_chain=example.group(1))
+    project.runpytest("-p", "no:randomly", "--snapshot-update").assert_outcomes(passed=1)
+    project.runpytest("-p", "no:randomly").assert_outcomes(passed=1)
+    written = project.path / "snapshots" / "test_chain" / "test_joke_chain_streams.txt"
+    assert written.read_text().startswith("# astream_events v2: 26 events, 4 runs\n")
