@@ -13,6 +13,7 @@ from ._collect import (
     acollect_log,
     collect_chunks,
     collect_events,
+    collect_log,
 )
 from ._consistency import assert_stream_consistent
 from ._errors import AssertionsError, StreamAssertionError
@@ -51,6 +52,7 @@ __all__ = [
     "check_streams_live",
     "collect_chunks",
     "collect_events",
+    "collect_log",
     "compact",
     "encode_sse",
     "encode_sse_event",

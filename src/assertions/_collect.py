@@ -114,11 +114,24 @@ def collect_events(
     >>> [e["event"] for e in collect_events(FakeChatModel(responses=["Hi"]), "hi")]
     ['on_chat_model_start', 'on_chat_model_stream', 'on_chat_model_end']
     """
+    _no_running_loop("collect_events", "acollect_events")
+    return asyncio.run(acollect_events(runnable, input, config, **kwargs))
+
+
+def collect_log(
+    runnable: Runnable[Any, Any], input: Any, config: RunnableConfig | None = None, **kwargs: Any
+) -> LogStream:
+    """`acollect_log` for synchronous tests (it runs its own event loop)."""
+    _no_running_loop("collect_log", "acollect_log")
+    return asyncio.run(acollect_log(runnable, input, config, **kwargs))
+
+
+def _no_running_loop(name: str, async_name: str) -> None:
     try:
         asyncio.get_running_loop()
     except RuntimeError:
-        return asyncio.run(acollect_events(runnable, input, config, **kwargs))
+        return
     raise AssertionsError(
-        "collect_events() runs its own event loop, and one is already running; "
-        "in an async test, use `await acollect_events(...)` instead"
+        f"{name}() runs its own event loop, and one is already running; "
+        f"in an async test, use `await {async_name}(...)` instead"
     )

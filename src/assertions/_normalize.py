@@ -20,6 +20,9 @@ _UUID = re.compile(
 # Keys whose values are wall-clock times (astream_log run state).
 _TIME_KEYS = frozenset({"start_time", "end_time"})
 PINNED_TIME = "<time>"
+# Metadata that says which LangChain wrote it, not what the run did: it changes with the
+# installed version (`lc_versions` with every release; `ls_integration` arrived in 1.x).
+VERSION_METADATA = frozenset({"lc_versions", "ls_integration"})
 
 
 class Normalizer:
@@ -58,7 +61,7 @@ class Normalizer:
         kept = {
             key: value
             for key, value in metadata.items()
-            if key != "lc_versions" and (self.keep_ls_metadata or not key.startswith("ls_"))
+            if key not in VERSION_METADATA and (self.keep_ls_metadata or not key.startswith("ls_"))
         }
         return self.data(kept)  # type: ignore[no-any-return]
 
@@ -168,8 +171,13 @@ def normalize_log(ops: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
     for op in ops:
         path = str(op.get("path", ""))
         value = op.get("value")
-        if path.rsplit("/", 1)[-1] in _TIME_KEYS and value is not None:
+        leaf = path.rsplit("/", 1)[-1]
+        if leaf in _TIME_KEYS and value is not None:
             value = PINNED_TIME
+        elif leaf == "metadata" and isinstance(value, Mapping):
+            value = normalizer.metadata(value)
+        elif isinstance(value, Mapping) and isinstance(value.get("metadata"), Mapping):
+            value = {**value, "metadata": normalizer.metadata(value["metadata"])}
         normalized.append(
             {"op": op.get("op"), "path": normalizer.text(path), "value": normalizer.data(value)}
         )

@@ -62,6 +62,7 @@ class StreamSnapshotExtension(SingleFileSnapshotExtension):
 
     _write_mode = WriteMode.TEXT
     file_extension = "txt"
+    _file_extension = "txt"  # the same, under the name syrupy 4 reads
     keep_ls_metadata: ClassVar[bool] = True
     """Keep `ls_*` run metadata (model name, provider, ...) in snapshots."""
     rootdir: ClassVar[Path] = Path.cwd()
@@ -105,6 +106,7 @@ class StreamJSONSnapshotExtension(StreamSnapshotExtension):
     """The full structured form: every normalised field, as sorted JSON."""
 
     file_extension = "json"
+    _file_extension = "json"
 
     def serialize(
         self,

@@ -81,3 +81,12 @@ async def test_astream_log_renders_to_the_same_bytes_every_time() -> None:
     assert first == second
     assert not UUID.search(first)
     assert "'start_time': '<time>'" in first
+
+
+async def test_sync_collectors_refuse_a_running_loop_with_the_fix() -> None:
+    from assertions import AssertionsError, collect_log
+
+    with pytest.raises(AssertionsError, match=r"use `await acollect_events\(\.\.\.\)` instead"):
+        collect_events(s.joke_chain(), {"topic": "parrot"})
+    with pytest.raises(AssertionsError, match=r"use `await acollect_log\(\.\.\.\)` instead"):
+        collect_log(s.joke_chain(), {"topic": "parrot"})

@@ -40,9 +40,8 @@ def test_update_writes_the_snapshot_under_snapshots(project: pytest.Pytester) ->
     written = project.path / "snapshots" / "test_chain" / "test_events.txt"
     assert written.read_text() == (
         "# astream_events v2: 4 events, 1 run\n"
-        "run0 on_chat_model_start FakeChatModel {'ls_integration': 'langchain_chat_model', "
-        "'ls_model_name': 'fake-model', 'ls_model_type': 'chat', 'ls_provider': 'streamfakes'}: "
-        "input='hi'\n"
+        "run0 on_chat_model_start FakeChatModel {'ls_model_name': 'fake-model', "
+        "'ls_model_type': 'chat', 'ls_provider': 'streamfakes'}: input='hi'\n"
         "run0 on_chat_model_stream FakeChatModel: chunk=AIChunk('Hi', id='msg-0000')\n"
         "run0 on_chat_model_stream FakeChatModel: chunk=AIChunk(' there', chunk_position='last', "
         "id='msg-0000', response_metadata={'finish_reason': 'stop', 'model_name': 'fake-model'}, "
