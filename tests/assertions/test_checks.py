@@ -3,11 +3,23 @@
 from __future__ import annotations
 
 import copy
+import warnings
 from typing import Any
 
 import pytest
+from langchain_core._api import LangChainDeprecationWarning
+from langchain_core.output_parsers import StrOutputParser
+from langchain_core.runnables import RunnableLambda, RunnableParallel
+from langchain_core.tools import tool
 
-from assertions import StreamAssertionError, acollect_events, check_event_stream
+from assertions import (
+    StreamAssertionError,
+    acollect_events,
+    check_event_stream,
+    encode_sse,
+    parse_sse,
+)
+from fakes import FakeChatModel, Fault
 from tests.assertions import scenarios as s
 from tests.assertions.test_determinism import SCENARIOS
 
@@ -108,7 +120,7 @@ async def test_usage_reported_twice() -> None:
     }
     check_fails(
         events,
-        "event 62 (on_chat_model_end of 'FakeChatModel', run2): usage is reported on more than one chunk",
+        "event 62 (on_chat_model_end of 'FakeChatModel', run2): usage input_tokens is reported on chunks [0, 18]: chunks add up, so it is counted more than once",
     )
 
 
@@ -139,4 +151,151 @@ async def test_a_stream_event_before_the_start() -> None:
     check_fails(
         events,
         "event 5 (on_parser_stream of 'StrOutputParser', run3): the run's first event is not its start",
+    )
+
+
+# -- legitimate shapes the rules must accept ---------------------------------------------
+
+
+def _boom(text: str) -> str:
+    raise ValueError("boom")
+
+
+@tool
+def lookup(query: str) -> str:
+    """Look something up."""
+    return f"found {query}"
+
+
+@tool
+def failing_lookup(query: str) -> str:
+    """Look something up, and fail."""
+    raise ValueError("down")
+
+
+class Flaky:
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def __call__(self, text: str) -> str:
+        self.calls += 1
+        if self.calls == 1:
+            raise ValueError("first attempt fails")
+        return text
+
+
+def _invoke_with_retry(text: str) -> str:
+    retrying = RunnableLambda(Flaky()).with_retry(
+        stop_after_attempt=2, wait_exponential_jitter=False
+    )
+    return str(retrying.invoke(text))
+
+
+SHAPES = {
+    "fallback after a failing function": lambda: RunnableLambda(_boom).with_fallbacks(
+        [s.chat_model("fallback") | StrOutputParser()]
+    ),
+    "fallback after a failing model": lambda: FakeChatModel(responses=[Fault()]).with_fallbacks(
+        [s.chat_model("fallback")]
+    ),
+    # Retries happen inside invoke (not in streams): a step that invokes a retrying one.
+    "retry": lambda: (
+        RunnableLambda(_invoke_with_retry).with_config(run_name="outer") | s.chat_model("ok")
+    ),
+    "failing tool with fallback": lambda: failing_lookup.with_fallbacks([lookup]),
+    "parallel": lambda: RunnableParallel(a=s.chat_model("x"), b=s.chat_model("y")),
+}
+
+
+@pytest.mark.parametrize("name", SHAPES)
+async def test_legitimate_streams_pass(name: str) -> None:
+    given: Any = {"query": "weather"} if "tool" in name else "question"
+    check_event_stream(await acollect_events(SHAPES[name](), given))
+
+
+async def test_a_tools_own_tags_are_not_expected_on_its_children() -> None:
+    model = s.chat_model("inner answer")
+
+    @tool
+    def ask(query: str) -> str:
+        """Ask the model."""
+        return str(model.invoke(query).content)
+
+    ask.tags = ["toolTag"]
+    check_event_stream(await acollect_events(ask, {"query": "hi"}))
+
+
+async def test_filtered_custom_events_pass() -> None:
+    events = await acollect_events(s.custom_events_chain(), "hi", include_names=["progress"])
+    assert len(events) == 2
+    check_event_stream(events)
+
+
+async def test_v1_events_pass() -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", LangChainDeprecationWarning)
+        events = await acollect_events(s.joke_chain(), {"topic": "parrot"}, version="v1")
+    check_event_stream(events)
+
+
+async def test_events_parsed_from_the_wire_pass() -> None:
+    events = await acollect_events(s.joke_chain(), {"topic": "parrot"})
+    check_event_stream(parse_sse(encode_sse(events)))
+
+
+def test_split_usage_passes_and_double_usage_fails() -> None:
+    from langchain_core.messages import AIMessageChunk
+
+    first = AIMessageChunk(
+        content="a", usage_metadata={"input_tokens": 9, "output_tokens": 0, "total_tokens": 9}
+    )
+    last = AIMessageChunk(
+        content=" b",
+        chunk_position="last",
+        usage_metadata={"input_tokens": 0, "output_tokens": 2, "total_tokens": 2},
+    )
+    events = [
+        {
+            "event": "on_chat_model_start",
+            "run_id": "m",
+            "name": "M",
+            "parent_ids": [],
+            "tags": [],
+            "data": {},
+        },
+        {
+            "event": "on_chat_model_stream",
+            "run_id": "m",
+            "name": "M",
+            "parent_ids": [],
+            "tags": [],
+            "data": {"chunk": first},
+        },
+        {
+            "event": "on_chat_model_stream",
+            "run_id": "m",
+            "name": "M",
+            "parent_ids": [],
+            "tags": [],
+            "data": {"chunk": last},
+        },
+        {
+            "event": "on_chat_model_end",
+            "run_id": "m",
+            "name": "M",
+            "parent_ids": [],
+            "tags": [],
+            "data": {"output": first + last},
+        },
+    ]
+    check_event_stream(events)
+
+
+async def test_a_parent_that_starts_after_its_child_is_caught() -> None:
+    events = await joke_events()
+    prompt_start = events.pop(index_of(events, "on_prompt_start"))
+    events.insert(0, prompt_start)
+    check_fails(
+        events,
+        "event 1 (on_chain_start of 'RunnableSequence', run0): the run starts after its child run1",
     )
