@@ -25,8 +25,11 @@ _TYPED_DICTS = {
 }
 
 
-def compact(value: Any) -> str:
+def compact(value: Any, *, streamed: bool = False) -> str:
     """One-line rendering of normalised data.
+
+    `streamed` says the value is a stream chunk: its tool-call fragments are shown rather
+    than LangChain's reading of them (a merged message shows its parsed calls).
 
     >>> compact({"__type__": "AIMessageChunk", "content": "Hi", "id": "msg-1"})
     "AIChunk('Hi', id='msg-1')"
@@ -35,31 +38,26 @@ def compact(value: Any) -> str:
     """
     if isinstance(value, Mapping):
         if "__type__" in value:
-            return _object(value)
+            return _object(value, streamed=streamed)
         if value.get("type") in _TYPED_DICTS:
             fields = {k: v for k, v in value.items() if k != "type" and v is not None}
             return _object({"__type__": _TYPED_DICTS[value["type"]], **fields})
-        items = ", ".join(f"{key!r}: {compact(item)}" for key, item in value.items())
+        items = ", ".join(
+            f"{key!r}: {compact(item, streamed=streamed)}" for key, item in value.items()
+        )
         return "{" + items + "}"
     if isinstance(value, list):
-        return "[" + ", ".join(compact(item) for item in value) + "]"
+        return "[" + ", ".join(compact(item, streamed=streamed) for item in value) + "]"
     return repr(value)
 
 
-def _object(value: Mapping[str, Any]) -> str:
+def _object(value: Mapping[str, Any], *, streamed: bool = False) -> str:
     name = str(value["__type__"])
     fields = {key: item for key, item in value.items() if key != "__type__"}
     if name == "AIMessageChunk":
-        # A chunk's tool_calls are LangChain's reading of its own fragments: noise in a
-        # diff. The last (or merged) chunk shows the parsed calls instead of fragments.
-        derived = (
-            ("tool_call_chunks",)
-            if fields.get("chunk_position") == "last"
-            else (
-                "tool_calls",
-                "invalid_tool_calls",
-            )
-        )
+        # Show a streamed chunk's own fragments, a merged message's parsed calls: the
+        # other is LangChain's derivation of the same thing, noise in a diff.
+        derived = ("tool_calls", "invalid_tool_calls") if streamed else ("tool_call_chunks",)
         fields = {key: item for key, item in fields.items() if key not in derived}
     parts = []
     if "content" in fields:
@@ -75,6 +73,11 @@ def render_events(events: list[dict[str, Any]], *, title: str = "events") -> str
     """
     runs = {event["run"] for event in events}
     lines = [f"# {title}: {_count(len(events), 'event')}, {_count(len(runs), 'run')}"]
+    started_with_input = {
+        e["run"]
+        for e in events
+        if e["event"].endswith("_start") and isinstance(e["data"], Mapping) and "input" in e["data"]
+    }
     for event in events:
         parents = event["parent_ids"]
         where = event["run"] + (f"<{parents[-1]}" if parents else "")
@@ -84,15 +87,26 @@ def render_events(events: list[dict[str, Any]], *, title: str = "events") -> str
                 head += " #" + " #".join(event["tags"])
             if event["metadata"]:
                 head += " " + compact(event["metadata"])
-        payload = _payload(event["data"])
+        payload = _payload(event, shows_input=event["run"] not in started_with_input)
         lines.append(f"{head}: {payload}" if payload else head)
     return "\n".join(lines) + "\n"
 
 
-def _payload(data: Mapping[str, Any]) -> str:
+def _payload(event: Mapping[str, Any], *, shows_input: bool) -> str:
+    data = event["data"]
+    if event["event"] == "on_custom_event" or not isinstance(data, Mapping):
+        return f"data={compact(data)}"  # a custom event's data can be any value
     if set(data) <= {"input", "output"} and "output" in data:
+        # The input is on the start event, unless it was only known at the end (a step
+        # on finalised input): then it is shown here.
+        if shows_input and "input" in data:
+            return f"input={compact(data['input'])} output={compact(data['output'])}"
         return f"output={compact(data['output'])}"
-    shown = [f"{key}={compact(data[key])}" for key in _PAYLOAD_KEYS if key in data]
+    shown = [
+        f"{key}={compact(data[key], streamed=key == 'chunk')}"
+        for key in _PAYLOAD_KEYS
+        if key in data
+    ]
     shown += [f"{key}={compact(item)}" for key, item in data.items() if key not in _PAYLOAD_KEYS]
     return " ".join(shown)
 
@@ -120,7 +134,7 @@ def render_log(ops: list[dict[str, Any]], *, title: str = "astream_log") -> str:
 def render_chunks(chunks: list[Any], *, title: str = "chunks") -> str:
     """Normalised chunks as text, one numbered line per chunk."""
     lines = [f"# {title}: {_count(len(chunks), 'chunk')}"]
-    lines += [f"{index} {compact(chunk)}" for index, chunk in enumerate(chunks)]
+    lines += [f"{index} {compact(chunk, streamed=True)}" for index, chunk in enumerate(chunks)]
     return "\n".join(lines) + "\n"
 
 
