@@ -80,12 +80,10 @@ class Normalizer:
             # rendered like the live object.
             return self._serialized(value)
         if isinstance(value, Mapping):
-            return {
-                self.text(str(key)): (
-                    PINNED_TIME if key in _TIME_KEYS and item is not None else self.data(item)
-                )
-                for key, item in sorted(value.items(), key=lambda kv: str(kv[0]))
-            }
+            # Keys are aliased in their own order first (a uuid key gets the same alias
+            # every run), then sorted.
+            items = [(self.text(str(key)), item) for key, item in value.items()]
+            return {key: self.data(item) for key, item in sorted(items, key=lambda kv: kv[0])}
         if isinstance(value, (list, tuple)):
             return [self.data(item) for item in value]
         if isinstance(value, BaseModel):
@@ -140,10 +138,10 @@ def normalize_events(
     return [
         {
             "event": event["event"],
-            "name": event.get("name", ""),
+            "name": normalizer.text(str(event.get("name", ""))),
             "run": normalizer.run(event["run_id"]),
             "parent_ids": [normalizer.run(parent) for parent in event.get("parent_ids", [])],
-            "tags": list(event.get("tags") or []),
+            "tags": [normalizer.text(str(tag)) for tag in event.get("tags") or []],
             "metadata": normalizer.metadata(event.get("metadata") or {}),
             "data": normalizer.data(event.get("data") or {}),
         }
@@ -176,12 +174,28 @@ def normalize_log(ops: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
             value = PINNED_TIME
         elif leaf == "metadata" and isinstance(value, Mapping):
             value = normalizer.metadata(value)
-        elif isinstance(value, Mapping) and isinstance(value.get("metadata"), Mapping):
-            value = {**value, "metadata": normalizer.metadata(value["metadata"])}
+        elif isinstance(value, Mapping) and "id" in value:  # a run state or log entry
+            value = _pin_run_times(value, normalizer)
         normalized.append(
             {"op": op.get("op"), "path": normalizer.text(path), "value": normalizer.data(value)}
         )
     return normalized
+
+
+def _pin_run_times(entry: Mapping[str, Any], normalizer: Normalizer) -> dict[str, Any]:
+    """A run state or log entry: its wall-clock times pinned, its metadata normalised."""
+    pinned = {
+        key: PINNED_TIME if key in _TIME_KEYS and value is not None else value
+        for key, value in entry.items()
+    }
+    if isinstance(entry.get("metadata"), Mapping):
+        pinned["metadata"] = normalizer.metadata(entry["metadata"])
+    if isinstance(entry.get("logs"), Mapping):
+        pinned["logs"] = {
+            name: _pin_run_times(log, normalizer) if isinstance(log, Mapping) else log
+            for name, log in entry["logs"].items()
+        }
+    return pinned
 
 
 def normalize_chunks(chunks: ChunkStream | Iterable[Any]) -> list[Any]:

@@ -1,13 +1,12 @@
-"""syrupy extensions that store streams as readable files under the top-level snapshots/."""
+"""syrupy extensions that store streams as readable text under the top-level snapshots/."""
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from syrupy.extensions.single_file import SingleFileSnapshotExtension, WriteMode
+from syrupy.extensions.amber import AmberSnapshotExtension
 
 from ._normalize import normalize_chunks, normalize_events, normalize_log, normalize_protocol_events
 from ._render import render_chunks, render_events, render_json, render_log, render_protocol_events
@@ -15,7 +14,14 @@ from ._streams import ChunkStream, EventStream, LogStream
 
 if TYPE_CHECKING:
     from syrupy.location import PyTestLocation
-    from syrupy.types import PropertyFilter, PropertyMatcher, SerializableData, SerializedData
+    from syrupy.types import SerializableData
+
+_RENDER = {
+    "events": render_events,
+    "protocol": render_protocol_events,
+    "log": render_log,
+    "chunks": render_chunks,
+}
 
 
 def _is_event_list(data: Any) -> bool:
@@ -53,76 +59,49 @@ def title(data: Any) -> str:
     return "events" if _is_event_list(data) else "chunks"
 
 
-class StreamSnapshotExtension(SingleFileSnapshotExtension):
-    """One text file per snapshot, one line per chunk or event, under `snapshots/`.
+class StreamSnapshotExtension(AmberSnapshotExtension):
+    """Streams as text, one line per chunk or event, one file per test module.
 
-    Files mirror the test paths: `tests/test_chain.py::test_events` is stored as
-    `snapshots/tests/test_chain/test_events.txt`.
+    Files mirror the test paths under the rootdir's `snapshots/` (ini option
+    `stream_snapshot_dir`): the snapshots of `tests/test_chain.py` live in
+    `snapshots/tests/test_chain.ambr`, one section per test.
     """
 
-    _write_mode = WriteMode.TEXT
-    file_extension = "txt"
-    _file_extension = "txt"  # the same, under the name syrupy 4 reads
     keep_ls_metadata: ClassVar[bool] = True
     """Keep `ls_*` run metadata (model name, provider, ...) in snapshots."""
-    rootdir: ClassVar[Path] = Path.cwd()
-    """The project root (the plugin's fixtures use pytest's rootdir, see `bound_to`)."""
-    snapshot_dir: ClassVar[str] = "snapshots"
-    """Where snapshots live, relative to the root (ini option `stream_snapshot_dir`)."""
 
-    @classmethod
-    def bound_to(cls, rootdir: Path, snapshot_dir: str) -> type[StreamSnapshotExtension]:
-        """This extension for one project root, as a subclass (nothing global changes)."""
-        return _bound(cls, rootdir, snapshot_dir)
-
-    def serialize(
-        self,
-        data: SerializableData,
-        *,
-        exclude: PropertyFilter | None = None,
-        include: PropertyFilter | None = None,
-        matcher: PropertyMatcher | None = None,
-    ) -> SerializedData:
+    def render(self, data: Any) -> str:
         kind, items = normalized(data, keep_ls_metadata=self.keep_ls_metadata)
-        render = {
-            "events": render_events,
-            "protocol": render_protocol_events,
-            "log": render_log,
-            "chunks": render_chunks,
-        }[kind]
-        return render(items, title=title(data))
+        return _RENDER[kind](items, title=title(data))
+
+    def serialize(self, data: SerializableData, **kwargs: Any) -> str:
+        # The rendering's final newline would show as an empty line in the amber file.
+        return self.serializer_class.serialize(self.render(data).removesuffix("\n"))
 
     @classmethod
     def dirname(cls, *, test_location: PyTestLocation) -> str:
+        config = test_location.item.config
+        root = Path(config.rootpath)
+        try:
+            snapshot_dir = str(config.getini("stream_snapshot_dir"))
+        except ValueError:  # the streamfakes plugin is not loaded
+            snapshot_dir = "snapshots"
         test_file = Path(test_location.filepath)
         try:
-            relative = test_file.relative_to(cls.rootdir)
-        except ValueError:  # a test outside the root: keep its name only
-            relative = Path(test_file.name)
-        return str(cls.rootdir / cls.snapshot_dir / relative.with_suffix(""))
+            relative = test_file.parent.relative_to(root)
+        except ValueError:  # a test outside the root
+            relative = Path()
+        return str(root / snapshot_dir / relative)
 
 
 class StreamJSONSnapshotExtension(StreamSnapshotExtension):
     """The full structured form: every normalised field, as sorted JSON."""
 
-    file_extension = "json"
-    _file_extension = "json"
-
-    def serialize(
-        self,
-        data: SerializableData,
-        *,
-        exclude: PropertyFilter | None = None,
-        include: PropertyFilter | None = None,
-        matcher: PropertyMatcher | None = None,
-    ) -> SerializedData:
+    def render(self, data: Any) -> str:
         kind, items = normalized(data, keep_ls_metadata=self.keep_ls_metadata)
         return render_json({"stream": title(data), kind: items})
 
-
-@functools.cache
-def _bound(
-    base: type[StreamSnapshotExtension], rootdir: Path, snapshot_dir: str
-) -> type[StreamSnapshotExtension]:
-    # Cached: syrupy groups snapshots by extension class, so one class per project.
-    return type(base.__name__, (base,), {"rootdir": rootdir, "snapshot_dir": snapshot_dir})
+    @classmethod
+    def dirname(cls, *, test_location: PyTestLocation) -> str:
+        # Its own folder beside the text files: `snapshots/tests/json/test_chain.ambr`.
+        return str(Path(super().dirname(test_location=test_location)) / "json")

@@ -124,23 +124,13 @@ def fake_llm(request: pytest.FixtureRequest) -> Iterator[Callable[..., FakeLLM]]
     factory.check_all_used()
 
 
-def _extension(
-    config: pytest.Config, base: type[StreamSnapshotExtension]
-) -> type[StreamSnapshotExtension]:
-    return base.bound_to(Path(config.rootpath), str(config.getini("stream_snapshot_dir")))
-
-
 @pytest.fixture
-def stream_snapshot(
-    snapshot: SnapshotAssertion, request: pytest.FixtureRequest
-) -> SnapshotAssertion:
+def stream_snapshot(snapshot: SnapshotAssertion) -> SnapshotAssertion:
     """syrupy's snapshot, storing chunk and event streams as text under `snapshots/`."""
-    return snapshot.use_extension(_extension(request.config, StreamSnapshotExtension))
+    return snapshot.use_extension(StreamSnapshotExtension)
 
 
 @pytest.fixture
-def stream_json_snapshot(
-    snapshot: SnapshotAssertion, request: pytest.FixtureRequest
-) -> SnapshotAssertion:
+def stream_json_snapshot(snapshot: SnapshotAssertion) -> SnapshotAssertion:
     """Like `stream_snapshot`, in the full structured form (sorted JSON, every field)."""
-    return snapshot.use_extension(_extension(request.config, StreamJSONSnapshotExtension))
+    return snapshot.use_extension(StreamJSONSnapshotExtension)

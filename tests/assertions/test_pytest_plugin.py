@@ -37,18 +37,23 @@ def test_a_missing_snapshot_fails(project: pytest.Pytester) -> None:
 def test_update_writes_the_snapshot_under_snapshots(project: pytest.Pytester) -> None:
     project.makepyfile(test_chain=CHAIN_TEST)
     project.runpytest("-p", "no:randomly", "--snapshot-update").assert_outcomes(passed=1)
-    written = project.path / "snapshots" / "test_chain" / "test_events.txt"
+    written = project.path / "snapshots" / "test_chain.ambr"
     assert written.read_text() == (
-        "# astream_events v2: 4 events, 1 run\n"
-        "run0 on_chat_model_start FakeChatModel {'ls_model_name': 'fake-model', "
+        "# serializer version: 1\n"
+        "# name: test_events\n"
+        "  '''\n"
+        "  # astream_events v2: 4 events, 1 run\n"
+        "  run0 on_chat_model_start FakeChatModel {'ls_model_name': 'fake-model', "
         "'ls_model_type': 'chat', 'ls_provider': 'streamfakes'}: input='hi'\n"
-        "run0 on_chat_model_stream FakeChatModel: chunk=AIChunk('Hi', id='msg-0000')\n"
-        "run0 on_chat_model_stream FakeChatModel: chunk=AIChunk(' there', chunk_position='last', "
+        "  run0 on_chat_model_stream FakeChatModel: chunk=AIChunk('Hi', id='msg-0000')\n"
+        "  run0 on_chat_model_stream FakeChatModel: chunk=AIChunk(' there', chunk_position='last', "
         "id='msg-0000', response_metadata={'finish_reason': 'stop', 'model_name': 'fake-model'}, "
         "usage_metadata={'input_tokens': 1, 'output_tokens': 2, 'total_tokens': 3})\n"
-        "run0 on_chat_model_end FakeChatModel: output=AIChunk('Hi there', chunk_position='last', "
+        "  run0 on_chat_model_end FakeChatModel: output=AIChunk('Hi there', chunk_position='last', "
         "id='msg-0000', response_metadata={'finish_reason': 'stop', 'model_name': 'fake-model'}, "
         "usage_metadata={'input_tokens': 1, 'output_tokens': 2, 'total_tokens': 3})\n"
+        "  '''\n"
+        "# ---\n"
     )
     project.runpytest("-p", "no:randomly").assert_outcomes(passed=1)
 
@@ -71,7 +76,7 @@ def test_the_snapshot_directory_is_configurable(project: pytest.Pytester) -> Non
     project.makeini(INI + "stream_snapshot_dir = golden\n")
     project.makepyfile(test_chain=CHAIN_TEST)
     project.runpytest("-p", "no:randomly", "--snapshot-update").assert_outcomes(passed=1)
-    assert (project.path / "golden" / "test_chain" / "test_events.txt").exists()
+    assert (project.path / "golden" / "test_chain.ambr").exists()
 
 
 def test_an_unused_snapshot_is_reported(project: pytest.Pytester) -> None:
@@ -165,5 +170,41 @@ def test_the_docs_snapshot_example_runs_as_a_test_file(project: pytest.Pytester)
     project.makepyfile(test_chain=example.group(1))
     project.runpytest("-p", "no:randomly", "--snapshot-update").assert_outcomes(passed=1)
     project.runpytest("-p", "no:randomly").assert_outcomes(passed=1)
-    written = project.path / "snapshots" / "test_chain" / "test_joke_chain_streams.txt"
-    assert written.read_text().startswith("# astream_events v2: 26 events, 4 runs\n")
+    written = project.path / "snapshots" / "test_chain.ambr"
+    assert "  # astream_events v2: 26 events, 4 runs\n" in written.read_text()
+
+
+SKIPPED_TEST = """
+import pytest
+from assertions import collect_chunks
+from fakes import FakeChatModel
+
+SKIP = False
+
+@pytest.mark.skipif("SKIP")
+def test_sometimes(stream_snapshot):
+    assert collect_chunks(FakeChatModel(responses=["Hi"]), "hi") == stream_snapshot
+
+def test_always(stream_snapshot):
+    assert collect_chunks(FakeChatModel(responses=["Yo"]), "hi") == stream_snapshot
+"""
+
+
+def test_a_skipped_tests_snapshot_is_kept(project: pytest.Pytester) -> None:
+    project.makepyfile(test_s=SKIPPED_TEST)
+    project.runpytest("-p", "no:randomly", "--snapshot-update").assert_outcomes(passed=2)
+    project.makepyfile(test_s=SKIPPED_TEST.replace("SKIP = False", "SKIP = True"))
+    result = project.runpytest("-p", "no:randomly")
+    result.assert_outcomes(passed=1, skipped=1)
+    assert result.ret == 0
+    project.runpytest("-p", "no:randomly", "--snapshot-update").assert_outcomes(passed=1, skipped=1)
+    assert "# name: test_sometimes" in (project.path / "snapshots" / "test_s.ambr").read_text()
+
+
+def test_a_deleted_test_modules_snapshots_are_reported(project: pytest.Pytester) -> None:
+    project.makepyfile(test_chain=CHAIN_TEST, test_other=CHAIN_TEST)
+    project.runpytest("-p", "no:randomly", "--snapshot-update").assert_outcomes(passed=2)
+    (project.path / "test_other.py").unlink()
+    result = project.runpytest("-p", "no:randomly")
+    assert result.ret == 1
+    result.stdout.fnmatch_lines(["*1 snapshot unused*"])
