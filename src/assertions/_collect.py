@@ -77,7 +77,12 @@ async def acollect_events(
         if value is not None
     }
     if version == "v3":
-        return EventStream(_protocol_events(runnable, input, config, **kwargs), "v3", filters)
+        if filters:
+            raise AssertionsError(
+                f"version='v3' takes no include_/exclude_ filters (got {sorted(filters)}): "
+                "it streams one chat model's content blocks; filter with version='v2'"
+            )
+        return EventStream(_protocol_events(runnable, input, config, **kwargs), "v3")
     stream = runnable.astream_events(input, config, version=version, **filters, **kwargs)
     events = [dict(event) async for event in stream]
     return EventStream(events, version=version, options=filters)
@@ -114,7 +119,7 @@ def collect_events(
     >>> [e["event"] for e in collect_events(FakeChatModel(responses=["Hi"]), "hi")]
     ['on_chat_model_start', 'on_chat_model_stream', 'on_chat_model_end']
     """
-    _no_running_loop("collect_events", "acollect_events")
+    no_running_loop("collect_events", "acollect_events")
     return asyncio.run(acollect_events(runnable, input, config, **kwargs))
 
 
@@ -122,11 +127,12 @@ def collect_log(
     runnable: Runnable[Any, Any], input: Any, config: RunnableConfig | None = None, **kwargs: Any
 ) -> LogStream:
     """`acollect_log` for synchronous tests (it runs its own event loop)."""
-    _no_running_loop("collect_log", "acollect_log")
+    no_running_loop("collect_log", "acollect_log")
     return asyncio.run(acollect_log(runnable, input, config, **kwargs))
 
 
-def _no_running_loop(name: str, async_name: str) -> None:
+def no_running_loop(name: str, async_name: str) -> None:
+    """Refuse to start an event loop inside a running one, naming the async twin."""
     try:
         asyncio.get_running_loop()
     except RuntimeError:

@@ -6,10 +6,12 @@ import asyncio
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from langchain_core.messages import BaseMessage, BaseMessageChunk
+import jsonpatch
+from langchain_core.messages import BaseMessage
 from langchain_core.runnables import Runnable, RunnableConfig
 
-from ._collect import acollect_events
+from ._chunks import add_up
+from ._collect import acollect_events, no_running_loop
 from ._errors import StreamAssertionError
 from ._normalize import Normalizer
 
@@ -27,6 +29,7 @@ def assert_stream_consistent(
     >>> assert_stream_consistent(FakeChatModel(responses=["Hi there"], cycle=True), "hi")
     """
     __tracebackhide__ = True
+    no_running_loop("assert_stream_consistent", "stream, astream and invoke yourself in")
     streamed = list(runnable.stream(input, config))
     astreamed = asyncio.run(_astream(runnable, input, config))
     for name, chunks in (("stream", streamed), ("astream", astreamed)):
@@ -53,6 +56,8 @@ def _event_output(end: Mapping[str, Any]) -> Any:
     output = end["data"].get("output")
     if end["event"] == "on_llm_end" and isinstance(output, Mapping):
         return output["generations"][0][0]["text"]
+    if isinstance(output, list) and output and _is_patch_stream([output]):
+        return jsonpatch.apply_patch(None, output)  # JsonOutputParser(diff=True)
     return output
 
 
@@ -66,18 +71,7 @@ def _chunks_make_output(
     __tracebackhide__ = True
     if not chunks:
         raise StreamAssertionError(f"{method}: yielded no chunk")
-    first = chunks[0]
-    if isinstance(first, BaseMessageChunk):
-        total = first
-        for chunk in chunks[1:]:
-            total = total + chunk
-        combined: Any = total
-    elif isinstance(first, str):
-        combined = "".join(chunks)
-    elif isinstance(first, (Mapping, list)):
-        combined = chunks[-1]  # partial objects: the last one is the whole
-    else:
-        combined = chunks[-1] if len(chunks) == 1 else chunks
+    combined = _combined(chunks)
     if _comparable(combined, normalizer) != _comparable(output, normalizer):
         raise StreamAssertionError(
             f"{method}: the {len(chunks)} chunks do not add up to invoke's output"
@@ -86,10 +80,42 @@ def _chunks_make_output(
         )
 
 
+def _combined(chunks: Sequence[Any]) -> Any:
+    """What the chunks stand for, as LangChain combines them.
+
+    Chunks that add up (message chunks, strings, `AddableDict` deltas of a
+    RunnableParallel) are added; partial objects (plain dicts and lists, as
+    `JsonOutputParser` streams them) each hold the whole so far, so the last one counts;
+    JSON patches (`JsonOutputParser(diff=True)`) are applied in order.
+    """
+    if _is_patch_stream(chunks):
+        document: Any = None
+        for patch in chunks:
+            document = jsonpatch.apply_patch(document, patch)
+        return document
+    if _partial_objects(chunks):
+        return chunks[-1]
+    try:
+        return add_up(chunks)
+    except TypeError:
+        return chunks[-1] if len(chunks) == 1 else list(chunks)
+
+
+def _partial_objects(chunks: Sequence[Any]) -> bool:
+    return type(chunks[0]) in (dict, list) and not _is_patch_stream(chunks)
+
+
+def _is_patch_stream(chunks: Sequence[Any]) -> bool:
+    return all(
+        isinstance(chunk, list) and all(isinstance(op, Mapping) and "op" in op for op in chunk)
+        for chunk in chunks
+    ) and any(chunks)
+
+
 def _partials_grow(method: str, chunks: Sequence[Any]) -> None:
     """Partial objects (JsonOutputParser and friends) may only grow, chunk after chunk."""
     __tracebackhide__ = True
-    if not chunks or not isinstance(chunks[0], (Mapping, list)):
+    if not chunks or not _partial_objects(chunks):
         return
     for index in range(1, len(chunks)):
         if not _extends(chunks[index - 1], chunks[index]):
@@ -117,6 +143,10 @@ def _comparable(value: Any, normalizer: Normalizer) -> Any:
                 "usage_metadata": getattr(value, "usage_metadata", None),
             }
         )
+    if isinstance(value, Mapping):
+        return {str(key): _comparable(item, normalizer) for key, item in sorted(value.items())}
+    if isinstance(value, (list, tuple)):
+        return [_comparable(item, normalizer) for item in value]
     return normalizer.data(value)
 
 

@@ -7,5 +7,5 @@ class AssertionsError(Exception):
     """Base class of the errors `assertions` raises about its own use."""
 
 
-class StreamAssertionError(AssertionError):
+class StreamAssertionError(AssertionsError, AssertionError):
     """A stream broke a streaming rule; the message names the event, the run and why."""

@@ -8,8 +8,8 @@ from typing import Any
 
 from langchain_core.runnables import Runnable, RunnableConfig
 
-from ._collect import acollect_events
-from ._errors import AssertionsError, StreamAssertionError
+from ._collect import acollect_events, no_running_loop
+from ._errors import StreamAssertionError
 
 _MODEL_STREAMS = ("on_chat_model_stream", "on_llm_stream")
 
@@ -28,16 +28,8 @@ def assert_streams_live(
     >>> assert_streams_live(FakeChatModel(responses=["Hi there"]) | StrOutputParser(), "hi")
     """
     __tracebackhide__ = True
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        events = list(asyncio.run(acollect_events(runnable, input, config)))
-    else:
-        raise AssertionsError(
-            "assert_streams_live() runs its own event loop, and one is already running; "
-            "call it from a synchronous test"
-        )
-    check_streams_live(events)
+    no_running_loop("assert_streams_live", "check_streams_live(await acollect_events")
+    check_streams_live(list(asyncio.run(acollect_events(runnable, input, config))))
 
 
 def check_streams_live(events: Sequence[Mapping[str, Any]]) -> None:
@@ -60,7 +52,8 @@ def check_streams_live(events: Sequence[Mapping[str, Any]]) -> None:
     if len(model_tokens) < 2:
         raise StreamAssertionError(
             f"the model {model['name']!r} streamed its answer as one chunk (event "
-            f"{model_tokens[0]}): it does not stream token by token, so nothing after it can"
+            f"{model_tokens[0]}): either it does not stream token by token, or its answer is "
+            "one token long (script a longer response)"
         )
     root = events[0]["run_id"]
     outputs = [
@@ -72,7 +65,7 @@ def check_streams_live(events: Sequence[Mapping[str, Any]]) -> None:
     ]
     if outputs and outputs[0] < last_token:
         return
-    culprit = _buffering_step(events, root, last_token)
+    culprit = _buffering_step(events, root, last_token, model_tokens[0])
     first = f"at event {outputs[0]}" if outputs else "never"
     raise StreamAssertionError(
         f"the output does not stream: the first chunk reaches the consumer {first}, after "
@@ -81,8 +74,14 @@ def check_streams_live(events: Sequence[Mapping[str, Any]]) -> None:
     )
 
 
-def _buffering_step(events: Sequence[Mapping[str, Any]], parent: str, last_token: int) -> str:
-    """The innermost step under `parent` whose output starts only after the last token."""
+def _buffering_step(
+    events: Sequence[Mapping[str, Any]], parent: str, last_token: int, first_token: int
+) -> str:
+    """The innermost step under `parent` whose output starts only after the last token.
+
+    Steps that ended before the model's first token (a prompt, a retriever) are upstream
+    of it and cannot be the ones that buffer its output.
+    """
     runs: dict[str, dict[str, Any]] = {}
     for index, event in enumerate(events):
         parents = event.get("parent_ids") or []
@@ -94,12 +93,16 @@ def _buffering_step(events: Sequence[Mapping[str, Any]], parent: str, last_token
         )
         if event["event"].endswith("_stream") and "first_stream" not in run:
             run["first_stream"] = index
+        if event["event"].endswith(("_end", "_error")):
+            run["end"] = index
     for run_id, run in sorted(runs.items(), key=lambda item: item[1]["start"]):
         first = run.get("first_stream")
         if first is not None and first < last_token:
             continue
+        if run.get("end", last_token) < first_token:
+            continue  # upstream of the model
         if run["start"] > last_token or first is None or first > last_token:
-            inner = _buffering_step(events, run_id, last_token)
+            inner = _buffering_step(events, run_id, last_token, first_token)
             if inner:
                 return inner
             where = f"first output at event {first}" if first is not None else "no output streamed"

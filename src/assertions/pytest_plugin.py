@@ -30,6 +30,8 @@ from fakes import FakeChatModel, FakeLLM
 from ._snapshot import StreamJSONSnapshotExtension, StreamSnapshotExtension
 
 MARKER = "streamfakes"
+MARKER_KEYWORDS = frozenset({"script", "allow_unused"})
+_CALL_FAILED = pytest.StashKey[bool]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -57,6 +59,29 @@ def pytest_configure(config: pytest.Config) -> None:
     )
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    report = yield
+    if report.when == "call":
+        item.stash[_CALL_FAILED] = report.failed
+    return report
+
+
+def _marker(node: pytest.Item) -> pytest.Mark | None:
+    marker = node.get_closest_marker(MARKER)
+    if marker is None:
+        return None
+    unknown = sorted(set(marker.kwargs) - MARKER_KEYWORDS)
+    if marker.args or unknown:
+        raise pytest.UsageError(
+            f"{node.nodeid}: @pytest.mark.{MARKER} takes only the keywords "
+            f"{', '.join(sorted(MARKER_KEYWORDS))} "
+            f"(got {', '.join([*map(repr, marker.args), *unknown])}); "
+            f'e.g. @pytest.mark.{MARKER}(script="weather.yaml")'
+        )
+    return marker
+
+
 class _Factory:
     """Makes fakes for one test and checks at teardown that their scripts were used."""
 
@@ -74,7 +99,7 @@ class _Factory:
         return model
 
     def _script_path(self) -> Path:
-        marker = self.request.node.get_closest_marker(MARKER)
+        marker = _marker(self.request.node)
         script = marker.kwargs.get("script") if marker else None
         if script is None:
             raise pytest.UsageError(
@@ -85,7 +110,8 @@ class _Factory:
         return Path(self.request.node.path).parent / str(script)
 
     def check_all_used(self) -> None:
-        if self._unused_allowed():
+        # A test that already failed needs no second complaint about its script.
+        if self._unused_allowed() or self.request.node.stash.get(_CALL_FAILED, False):
             return
         unused = [
             f"  {model._engine.owner}: responses[{i}]: {model._engine.describe_response(i)}"
@@ -104,7 +130,7 @@ class _Factory:
     def _unused_allowed(self) -> bool:
         if self.request.config.getoption("streamfakes_allow_unused"):
             return True
-        marker = self.request.node.get_closest_marker(MARKER)
+        marker = _marker(self.request.node)
         return bool(marker and marker.kwargs.get("allow_unused"))
 
 

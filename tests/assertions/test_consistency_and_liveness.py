@@ -8,7 +8,12 @@ from typing import Any
 
 import pytest
 from langchain_core.output_parsers import JsonOutputParser, StrOutputParser
-from langchain_core.runnables import RunnableGenerator, RunnableLambda
+from langchain_core.runnables import (
+    RunnableGenerator,
+    RunnableLambda,
+    RunnableParallel,
+    RunnablePassthrough,
+)
 
 from assertions import StreamAssertionError, assert_stream_consistent, assert_streams_live
 from fakes import FakeChatModel, FakeLLM, NonStreamingFakeChatModel, Response, ToolCall
@@ -98,3 +103,64 @@ def test_a_model_that_does_not_stream_is_named() -> None:
         "the model 'NonStreamingFakeChatModel' streamed no tokens: it does not stream token by "
         "token (only _generate), so nothing after it can stream"
     )
+
+
+def _parallel() -> Any:
+    return RunnableParallel(a=s.chat_model("x", cycle=True), b=s.chat_model("y z", cycle=True))
+
+
+def _assign() -> Any:
+    answer = RunnableLambda(lambda d: d["q"]) | s.chat_model("x y", cycle=True) | StrOutputParser()
+    return RunnablePassthrough.assign(answer=answer)
+
+
+def _json_patches() -> Any:
+    return s.chat_model(s.COUNTRIES, cycle=True) | JsonOutputParser(diff=True)
+
+
+@pytest.mark.parametrize(
+    ("make", "given"),
+    [(_parallel, "question"), (_assign, {"q": "question"}), (_json_patches, "question")],
+    ids=["parallel", "assign", "json patches"],
+)
+def test_chunks_that_add_up_in_other_ways_are_consistent(make: Any, given: Any) -> None:
+    assert_stream_consistent(make(), given)
+
+
+async def test_consistency_refuses_a_running_loop_with_the_fix() -> None:
+    from assertions import AssertionsError
+
+    with pytest.raises(
+        AssertionsError, match=r"assert_stream_consistent\(\) runs its own event loop"
+    ):
+        assert_stream_consistent(s.chat_model("x", cycle=True), "q")
+
+
+def test_a_prompt_in_front_is_not_blamed() -> None:
+    from langchain_core.prompts import ChatPromptTemplate
+
+    chain = (
+        ChatPromptTemplate.from_template("{q}")
+        | s.chat_model(s.COUNTRIES)
+        | JsonOutputParser()
+        | RunnableLambda(s._extract_country_names)
+    )
+    with pytest.raises(
+        StreamAssertionError, match="The step that buffers: '_extract_country_names' "
+    ):
+        assert_streams_live(chain, {"q": "countries"})
+
+
+def test_a_one_token_answer_says_to_script_a_longer_one() -> None:
+    with pytest.raises(StreamAssertionError, match=r"script a longer response"):
+        assert_streams_live(s.chat_model("Yes") | StrOutputParser(), "x")
+
+
+async def test_v3_takes_no_filters() -> None:
+    from assertions import AssertionsError, acollect_events
+
+    with pytest.raises(
+        AssertionsError,
+        match=r"version='v3' takes no include_/exclude_ filters \(got \['include_names'\]\)",
+    ):
+        await acollect_events(s.chat_model("x"), "hi", version="v3", include_names=["x"])

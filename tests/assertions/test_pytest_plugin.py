@@ -208,3 +208,32 @@ def test_a_deleted_test_modules_snapshots_are_reported(project: pytest.Pytester)
     result = project.runpytest("-p", "no:randomly")
     assert result.ret == 1
     result.stdout.fnmatch_lines(["*1 snapshot unused*"])
+
+
+def test_a_failed_test_gets_no_second_complaint_about_its_script(project: pytest.Pytester) -> None:
+    project.makepyfile(test_model=UNUSED_TEST.replace('== "Hello there"', '== "something else"'))
+    result = project.runpytest("-p", "no:randomly")
+    result.assert_outcomes(failed=1)
+    result.stdout.no_fnmatch_line("*never used*")
+
+
+def test_marker_arguments_are_checked(project: pytest.Pytester) -> None:
+    project.makepyfile(
+        test_model="""
+import pytest
+
+@pytest.mark.streamfakes(allow_unsued=True)
+def test_model(fake_chat_model):
+    fake_chat_model(["a", "b"]).invoke("x")
+"""
+    )
+    result = project.runpytest("-p", "no:randomly")
+    result.stdout.fnmatch_lines(
+        [
+            (
+                "*UsageError: test_model.py::test_model: @pytest.mark.streamfakes takes only the "
+                "keywords allow_unused, script (got allow_unsued); "
+                """e.g. @pytest.mark.streamfakes(script="weather.yaml")*"""
+            )
+        ]
+    )
