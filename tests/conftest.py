@@ -10,7 +10,7 @@ settings.load_profile("streamfakes")
 
 def total(chunks: list[AIMessageChunk]) -> AIMessageChunk:
     """The sum of message chunks, as LangChain adds them."""
-    summed = chunks[0]
-    for chunk in chunks[1:]:
-        summed = summed + chunk
+    from assertions._chunks import add_up
+
+    summed: AIMessageChunk = add_up(chunks)
     return summed

@@ -119,7 +119,7 @@ def collect_events(
     >>> [e["event"] for e in collect_events(FakeChatModel(responses=["Hi"]), "hi")]
     ['on_chat_model_start', 'on_chat_model_stream', 'on_chat_model_end']
     """
-    no_running_loop("collect_events", "acollect_events")
+    no_running_loop("collect_events", "use `await acollect_events(...)` instead")
     return asyncio.run(acollect_events(runnable, input, config, **kwargs))
 
 
@@ -127,17 +127,16 @@ def collect_log(
     runnable: Runnable[Any, Any], input: Any, config: RunnableConfig | None = None, **kwargs: Any
 ) -> LogStream:
     """`acollect_log` for synchronous tests (it runs its own event loop)."""
-    no_running_loop("collect_log", "acollect_log")
+    no_running_loop("collect_log", "use `await acollect_log(...)` instead")
     return asyncio.run(acollect_log(runnable, input, config, **kwargs))
 
 
-def no_running_loop(name: str, async_name: str) -> None:
-    """Refuse to start an event loop inside a running one, naming the async twin."""
+def no_running_loop(name: str, fix: str) -> None:
+    """Refuse to start an event loop inside a running one, saying what to do instead."""
     try:
         asyncio.get_running_loop()
     except RuntimeError:
         return
     raise AssertionsError(
-        f"{name}() runs its own event loop, and one is already running; "
-        f"in an async test, use `await {async_name}(...)` instead"
+        f"{name}() runs its own event loop, and one is already running; in an async test, {fix}"
     )

@@ -29,7 +29,9 @@ def assert_stream_consistent(
     >>> assert_stream_consistent(FakeChatModel(responses=["Hi there"], cycle=True), "hi")
     """
     __tracebackhide__ = True
-    no_running_loop("assert_stream_consistent", "stream, astream and invoke yourself in")
+    no_running_loop(
+        "assert_stream_consistent", "call it from a synchronous test (it runs async code too)"
+    )
     streamed = list(runnable.stream(input, config))
     astreamed = asyncio.run(_astream(runnable, input, config))
     for name, chunks in (("stream", streamed), ("astream", astreamed)):

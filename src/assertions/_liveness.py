@@ -28,7 +28,9 @@ def assert_streams_live(
     >>> assert_streams_live(FakeChatModel(responses=["Hi there"]) | StrOutputParser(), "hi")
     """
     __tracebackhide__ = True
-    no_running_loop("assert_streams_live", "check_streams_live(await acollect_events")
+    no_running_loop(
+        "assert_streams_live", "use `check_streams_live(await acollect_events(...))` instead"
+    )
     check_streams_live(list(asyncio.run(acollect_events(runnable, input, config))))
 
 

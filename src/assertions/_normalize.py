@@ -99,16 +99,12 @@ class Normalizer:
         return self.text(repr(value))
 
     def _serialized(self, value: Mapping[str, Any]) -> dict[str, Any]:
-        kwargs = dict(value.get("kwargs") or {})
-        shown = {
-            key: item
-            for key, item in kwargs.items()
-            if key == "content" or item not in (None, "", [], {})
-        }
-        shown.pop("type", None)
-        return {"__type__": str(value["id"][-1]), **self.data(shown)}
+        return self._typed(str(value["id"][-1]), dict(value.get("kwargs") or {}))
 
     def _object(self, value: Any, fields: dict[str, Any]) -> dict[str, Any]:
+        return self._typed(type(value).__name__, fields)
+
+    def _typed(self, name: str, fields: Mapping[str, Any]) -> dict[str, Any]:
         """An object as `{"__type__": name, **fields}`, leaving out empty and None fields."""
         shown = {
             key: item
@@ -116,7 +112,7 @@ class Normalizer:
             if key == "content" or item not in (None, "", [], {})
         }
         shown.pop("type", None)  # the __type__ says it
-        return {"__type__": type(value).__name__, **self.data(shown)}
+        return {"__type__": name, **self.data(shown)}
 
 
 def normalize_events(

@@ -4,58 +4,59 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Generic, Literal, TypeVar
 
 EventVersion = Literal["v1", "v2", "v3"]
+Item = TypeVar("Item")
 
 
-@dataclass(frozen=True)
-class ChunkStream(Sequence[Any]):
-    """The chunks `stream` / `astream` yielded, in order (a sequence of them)."""
+class _Items(Sequence[Item], Generic[Item]):
+    """A read-only sequence over the collected `items`."""
 
-    chunks: list[Any]
-    method: Literal["stream", "astream"] = "stream"
+    items: list[Item]
 
     def __getitem__(self, index: Any) -> Any:
-        return self.chunks[index]
+        return self.items[index]
 
     def __len__(self) -> int:
-        return len(self.chunks)
+        return len(self.items)
 
-    def __iter__(self) -> Iterator[Any]:
-        return iter(self.chunks)
+    def __iter__(self) -> Iterator[Item]:
+        return iter(self.items)
 
 
 @dataclass(frozen=True)
-class EventStream(Sequence[dict[str, Any]]):
+class ChunkStream(_Items[Any]):
+    """The chunks `stream` / `astream` yielded, in order (a sequence of them)."""
+
+    items: list[Any]
+    method: Literal["stream", "astream"] = "stream"
+
+    @property
+    def chunks(self) -> list[Any]:
+        return self.items
+
+
+@dataclass(frozen=True)
+class EventStream(_Items[dict[str, Any]]):
     """The events `astream_events` yielded, in order (a sequence of event dicts)."""
 
-    events: list[dict[str, Any]]
+    items: list[dict[str, Any]]
     version: EventVersion = "v2"
     options: dict[str, Any] = field(default_factory=dict)
     """The filters the events were collected with (include_names, ...), for the record."""
 
-    def __getitem__(self, index: Any) -> Any:
-        return self.events[index]
-
-    def __len__(self) -> int:
-        return len(self.events)
-
-    def __iter__(self) -> Iterator[dict[str, Any]]:
-        return iter(self.events)
+    @property
+    def events(self) -> list[dict[str, Any]]:
+        return self.items
 
 
 @dataclass(frozen=True)
-class LogStream(Sequence[dict[str, Any]]):
+class LogStream(_Items[dict[str, Any]]):
     """The JSON-patch operations `astream_log` yielded, in order (one dict per operation)."""
 
-    ops: list[dict[str, Any]]
+    items: list[dict[str, Any]]
 
-    def __getitem__(self, index: Any) -> Any:
-        return self.ops[index]
-
-    def __len__(self) -> int:
-        return len(self.ops)
-
-    def __iter__(self) -> Iterator[dict[str, Any]]:
-        return iter(self.ops)
+    @property
+    def ops(self) -> list[dict[str, Any]]:
+        return self.items

@@ -51,7 +51,8 @@ async def test_events_render_to_the_same_bytes_every_time(name: str) -> None:
 
 
 @pytest.mark.parametrize("name", SCENARIOS)
-def test_events_collected_from_sync_code_match_async(name: str) -> None:
+def test_events_collected_from_a_sync_test_match_an_async_one(name: str) -> None:
+    # The sync entry point runs its own loop: the same events, whichever kind of test.
     make, given = SCENARIOS[name]
     import asyncio
 
