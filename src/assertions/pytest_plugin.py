@@ -25,7 +25,7 @@ from typing import Any
 import pytest
 from syrupy.assertion import SnapshotAssertion
 
-from fakes import FakeChatModel, FakeLLM
+from fakes import FakeChatModel, FakeLLM, FakeProviderServer
 
 from ._snapshot import StreamJSONSnapshotExtension, StreamSnapshotExtension
 
@@ -148,6 +148,28 @@ def fake_llm(request: pytest.FixtureRequest) -> Iterator[Callable[..., FakeLLM]]
     factory = _Factory(FakeLLM, request)
     yield factory
     factory.check_all_used()
+
+
+@pytest.fixture
+def fake_provider(request: pytest.FixtureRequest) -> Iterator[Callable[..., FakeProviderServer]]:
+    """Start fake provider servers on 127.0.0.1: `fake_provider(["Hi!"])` (or a model).
+
+    Each one is stopped at teardown, with its thread and sockets.
+    """
+    servers: list[FakeProviderServer] = []
+
+    def start(responses: Any = None, **settings: Any) -> FakeProviderServer:
+        model = (
+            responses
+            if isinstance(responses, FakeChatModel)
+            else FakeChatModel(responses=responses, **settings)
+        )
+        servers.append(FakeProviderServer(model).start())
+        return servers[-1]
+
+    yield start
+    for server in servers:
+        server.stop()
 
 
 @pytest.fixture

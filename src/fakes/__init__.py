@@ -15,6 +15,8 @@ from ._errors import (
 )
 from ._llm import FakeLLM
 from ._script import Fault, Latency, Response, Rule, ToolCall
+from ._server._journal import Journal, Request
+from ._server._server import FakeProviderServer
 from ._splitting import split_text
 
 __all__ = [
@@ -23,14 +25,17 @@ __all__ = [
     "ContentFilterError",
     "FakeChatModel",
     "FakeLLM",
+    "FakeProviderServer",
     "FakesError",
     "Fault",
+    "Journal",
     "Latency",
     "NonStreamingFakeChatModel",
     "ProviderError",
     "ProviderTimeoutError",
     "RateLimitError",
     "RealClock",
+    "Request",
     "Response",
     "Rule",
     "ScriptError",

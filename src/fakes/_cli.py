@@ -19,6 +19,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     demo.add_argument(
         "--real-time", action="store_true", help="pace the streams as a provider would"
     )
+    serve = commands.add_parser("serve", help="serve a script over providers' HTTP APIs")
+    serve.add_argument("--script", required=True, help="a .yaml, .yml or .json script")
+    serve.add_argument("--port", type=int, default=0, help="port (default: any free one)")
+    serve.add_argument(
+        "--host", default="127.0.0.1", help="address (default 127.0.0.1: this machine only)"
+    )
     check = commands.add_parser("check", help="validate a script file and summarise it")
     check.add_argument("script", help="a .yaml, .yml or .json script")
     check.add_argument("--llm", action="store_true", help="check it as a FakeLLM script")
@@ -33,7 +39,31 @@ def main(argv: Sequence[str] | None = None) -> int:
             # The reader went away (`streamfakes demo | head`): stop quietly, as CLIs do.
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+    if args.command == "serve":
+        return _serve(args.script, port=args.port, host=args.host)
     return _check(args.script, llm=args.llm)
+
+
+def _serve(path: str, *, port: int, host: str) -> int:
+    import time
+
+    from ._chat_model import FakeChatModel
+    from ._server._server import FakeProviderServer
+
+    try:
+        model = FakeChatModel.from_script(path)
+    except ScriptError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    with FakeProviderServer(model, host=host, port=port) as server:
+        print(f"serving {path} (Ctrl-C stops)", flush=True)
+        print(f"  OpenAI (openai SDK, ChatOpenAI): base_url={server.openai_base_url}", flush=True)
+        try:
+            while True:
+                time.sleep(0.5)
+        except KeyboardInterrupt:
+            pass
+    return 0
 
 
 def _check(path: str, *, llm: bool) -> int:

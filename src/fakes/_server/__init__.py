@@ -1,0 +1,1 @@
+"""Fake provider servers: the same scripts, streamed over the providers' wire formats."""

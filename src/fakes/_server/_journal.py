@@ -1,0 +1,42 @@
+"""What a fake server received: every request, with secrets redacted."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+# Headers that carry credentials: kept out of the journal (and out of any log).
+SECRET_HEADERS = frozenset(
+    {"authorization", "x-api-key", "api-key", "cookie", "proxy-authorization"}
+)
+REDACTED = "<redacted>"
+
+
+@dataclass(frozen=True)
+class Request:
+    """One request as the server saw it."""
+
+    method: str
+    path: str
+    headers: dict[str, str]
+    """Lower-cased names; credentials replaced by `<redacted>`."""
+    body: Any
+    """The parsed JSON body (None if there was none)."""
+    status: int = 200
+    """The status the server answered with."""
+
+
+@dataclass
+class Journal:
+    """Requests in the order they arrived."""
+
+    requests: list[Request] = field(default_factory=list)
+
+    def record(
+        self, method: str, path: str, headers: dict[str, str], body: Any, status: int
+    ) -> None:
+        shown = {k: REDACTED if k in SECRET_HEADERS else v for k, v in headers.items()}
+        self.requests.append(Request(method, path, shown, body, status))
+
+    def __len__(self) -> int:
+        return len(self.requests)
