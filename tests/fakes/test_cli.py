@@ -96,3 +96,35 @@ def test_demo_stops_quietly_when_the_reader_goes_away() -> None:
     )
     assert result.stdout.splitlines() == ["", "== 1. Chat model: stream token by token =="]
     assert result.stderr == ""
+
+
+def test_serve_prints_the_base_url_and_answers_until_interrupted(tmp_path: Path) -> None:
+    import re
+    import signal
+
+    import httpx
+
+    script = tmp_path / "s.yaml"
+    script.write_text("responses: [Hello from the script]\n")
+    command = [sys.executable, "-c", "from fakes._cli import main; raise SystemExit(main())"]
+    with subprocess.Popen(
+        [*command, "serve", "--script", str(script)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    ) as process:
+        try:
+            assert process.stdout is not None
+            assert process.stdout.readline().startswith(f"serving {script}")
+            line = process.stdout.readline()
+            found = re.search(r"base_url=(http://127\.0\.0\.1:\d+/v1)", line)
+            assert found, line
+            reply = httpx.post(
+                f"{found.group(1)}/chat/completions",
+                json={"model": "m", "messages": [{"role": "user", "content": "hi"}]},
+                timeout=10,
+            )
+            assert reply.json()["choices"][0]["message"]["content"] == "Hello from the script"
+        finally:
+            process.send_signal(signal.SIGINT)
+            assert process.wait(timeout=20) == 0

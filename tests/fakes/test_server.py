@@ -1,0 +1,166 @@
+"""The fake OpenAI server, driven by a script, proven with the real langchain-openai client."""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+from collections.abc import Callable, Iterator
+
+import httpx
+import openai
+import pytest
+from langchain_openai import ChatOpenAI
+
+from fakes import (
+    FakeChatModel,
+    FakeProviderServer,
+    Fault,
+    RateLimitError,
+    Response,
+    ServerError,
+    ToolCall,
+)
+
+Start = Callable[..., FakeProviderServer]
+
+
+def client(server: FakeProviderServer, **settings: object) -> ChatOpenAI:
+    options: dict[str, object] = {"max_retries": 0, **settings}
+    return ChatOpenAI(
+        base_url=server.openai_base_url,
+        api_key="sk-secret",
+        model="gpt-fake",
+        stream_usage=True,
+        **options,  # type: ignore[arg-type]
+    )
+
+
+def test_chat_openai_streams_the_scripted_tokens(fake_provider: Start) -> None:
+    server = fake_provider(["Hello there, friend"])
+    chunks = list(client(server).stream("hi"))
+    assert "".join(str(c.content) for c in chunks) == "Hello there, friend"
+    assert [c.content for c in chunks if c.content] == ["Hello", " there", ",", " friend"]
+    usage = [c.usage_metadata for c in chunks if c.usage_metadata]
+    assert len(usage) == 1 and usage[0]["output_tokens"] == 4
+
+
+async def test_chat_openai_astreams_tool_call_fragments(fake_provider: Start) -> None:
+    call = ToolCall("get_weather", {"city": "Paris"}, id="call_1", fragments=3)
+    server = fake_provider(
+        [Response(text="Checking.", tool_calls=[call], usage={"input_tokens": 9})]
+    )
+    chunks = [c async for c in client(server).astream("weather?")]
+    fragments = [c.tool_call_chunks[0]["args"] for c in chunks if c.tool_call_chunks]
+    assert fragments == ['{"city', '":"Pa', 'ris"}']
+    total = chunks[0]
+    for chunk in chunks[1:]:
+        total = total + chunk
+    assert total.tool_calls == [
+        {"name": "get_weather", "args": {"city": "Paris"}, "id": "call_1", "type": "tool_call"}
+    ]
+    assert total.usage_metadata is not None and total.usage_metadata["input_tokens"] == 9
+    assert total.response_metadata["finish_reason"] == "tool_calls"
+
+
+async def test_astream_events_show_every_token(fake_provider: Start) -> None:
+    server = fake_provider(["one two three"])
+    events = [e async for e in client(server).astream_events("x", version="v2")]
+    tokens = [e["data"]["chunk"].content for e in events if e["event"] == "on_chat_model_stream"]
+    assert [t for t in tokens if t] == ["one", " two", " three"]
+
+
+async def test_a_second_async_test_reuses_nothing_from_the_first_loop(fake_provider: Start) -> None:
+    # ChatOpenAI caches its async client per base URL; the server closes each connection,
+    # so a new event loop never meets a socket of the old one.
+    server = fake_provider(["again"])
+    assert (await client(server).ainvoke("x")).content == "again"
+
+
+def test_invoke_gets_the_whole_completion(fake_provider: Start) -> None:
+    server = fake_provider([Response(text="Let me check.", tool_calls=[ToolCall("f", {"a": 1})])])
+    message = client(server).invoke("x")
+    assert message.content == "Let me check."
+    assert message.tool_calls[0]["args"] == {"a": 1}
+    assert server.journal.requests[0].body["messages"] == [{"role": "user", "content": "x"}]
+
+
+def test_a_rate_limit_is_the_clients_own_exception_and_retries_show(fake_provider: Start) -> None:
+    server = fake_provider([Fault(error=RateLimitError(retry_after=0)), "after the retry"])
+    assert client(server, max_retries=1).invoke("x").content == "after the retry"
+    assert [r.status for r in server.journal.requests] == [429, 200]
+    retry_counts = [r.headers.get("x-stainless-retry-count") for r in server.journal.requests]
+    assert retry_counts == ["0", "1"]
+
+
+def test_server_errors_surface_as_openai_errors(fake_provider: Start) -> None:
+    server = fake_provider([Fault(error=ServerError(status_code=503))])
+    with pytest.raises(openai.InternalServerError):
+        client(server).invoke("x")
+
+
+def test_an_error_mid_stream_arrives_after_the_chunks_before_it(fake_provider: Start) -> None:
+    server = fake_provider([Response(text="a b c d", fault=Fault(after_chunks=2))])
+    received = []
+    with pytest.raises(openai.APIError):
+        for chunk in client(server).stream("x"):
+            received.append(chunk.content)
+    assert "".join(map(str, received)) == "a b"
+
+
+def test_credentials_never_reach_the_journal(fake_provider: Start) -> None:
+    server = fake_provider(["ok"])
+    client(server).invoke("x")
+    headers = server.journal.requests[0].headers
+    assert headers["authorization"] == "<redacted>"
+    assert "sk-secret" not in json.dumps([r.headers for r in server.journal.requests])
+
+
+def test_bad_requests_get_json_errors_and_the_server_keeps_serving(fake_provider: Start) -> None:
+    server = fake_provider(["still here"])
+    with httpx.Client(base_url=server.url) as http:
+        missing = http.post("/v1/nowhere", json={})
+        assert missing.status_code == 404
+        assert missing.json()["error"]["message"] == (
+            "no such endpoint: POST /v1/nowhere; the fake serves POST /v1/chat/completions"
+        )
+        broken = http.post("/v1/chat/completions", content=b"{not json")
+        assert broken.status_code == 400
+        assert broken.json()["error"]["message"].startswith("the request body is not JSON")
+        shapeless = http.post("/v1/chat/completions", json={"prompt": "x"})
+        assert (
+            shapeless.json()["error"]["message"] == "expected a JSON object with a 'messages' list"
+        )
+    assert client(server).invoke("x").content == "still here"
+
+
+def test_running_out_of_script_is_a_clear_500(fake_provider: Start) -> None:
+    server = fake_provider(["only one"])
+    client(server).invoke("x")
+    with httpx.Client(base_url=server.url) as http:
+        reply = http.post(
+            "/v1/chat/completions", json={"messages": [{"role": "user", "content": "y"}]}
+        )
+    assert reply.status_code == 500
+    assert "has no response left for call 1" in reply.json()["error"]["message"]
+
+
+@pytest.fixture
+def threads_before() -> Iterator[set[threading.Thread]]:
+    yield set(threading.enumerate())
+
+
+def test_stopping_leaves_no_thread_and_frees_the_port(
+    threads_before: set[threading.Thread],
+) -> None:
+    with FakeProviderServer(FakeChatModel(responses=["x"])) as server:
+        port = server.port
+        assert server.url.startswith("http://127.0.0.1:")
+    assert set(threading.enumerate()) <= threads_before
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", port))  # free again
+
+
+def test_listening_beyond_loopback_warns() -> None:
+    with pytest.warns(UserWarning, match="not only on this machine's loopback"):
+        FakeProviderServer(FakeChatModel(responses=["x"]), host="0.0.0.0")
