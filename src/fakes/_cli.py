@@ -57,7 +57,11 @@ def _serve(path: str, *, port: int, host: str) -> int:
         return 2
     with FakeProviderServer(model, host=host, port=port) as server:
         print(f"serving {path} (Ctrl-C stops)", flush=True)
-        print(f"  OpenAI (openai SDK, ChatOpenAI): base_url={server.openai_base_url}", flush=True)
+        print(f"  OpenAI (openai SDK, ChatOpenAI, OpenAI): base_url={server.openai_base_url}")
+        print(f"  Anthropic (anthropic SDK, ChatAnthropic): base_url={server.anthropic_base_url}")
+        print(
+            f"  Ollama (ollama client, ChatOllama): base_url={server.ollama_base_url}", flush=True
+        )
         try:
             while True:
                 time.sleep(0.5)

@@ -7,29 +7,27 @@ import json
 from collections.abc import AsyncIterator
 from typing import Any
 
-from langchain_core.messages import BaseMessage, convert_to_messages
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
+from .._calls import Call
 from .._chat_model import FakeChatModel
 from .._errors import ContentFilterError, FakesError, ProviderError, RateLimitError
+from ._anthropic import Messages
 from ._journal import Journal
-from ._openai import ChatCompletion, sse, usage_of
+from ._ollama import Chat
+from ._openai import ChatCompletions, Completions
+from ._wire import Frame, Reply, WireFormat
 
+FORMATS: tuple[WireFormat, ...] = (ChatCompletions(), Completions(), Messages(), Chat())
 # Each response closes its connection: clients that cache a connection pool across event
 # loops (ChatOpenAI does, per base URL) then never reuse a socket of a closed loop.
 CLOSE = {"connection": "close"}
 
 
-def error_body(message: str, kind: str, status: int) -> JSONResponse:
-    return JSONResponse(
-        {"error": {"message": message, "type": kind, "code": status}}, status, headers=CLOSE
-    )
-
-
-def _status_of(error: BaseException) -> tuple[int, str, dict[str, str]]:
+def status_of(error: BaseException) -> tuple[int, str, dict[str, str]]:
     """The HTTP status, error type and headers a provider answers an error with."""
     if isinstance(error, RateLimitError):
         headers = {"retry-after": str(error.retry_after)} if error.retry_after is not None else {}
@@ -41,22 +39,14 @@ def _status_of(error: BaseException) -> tuple[int, str, dict[str, str]]:
     return 500, "server_error", {}
 
 
-def _messages(body: dict[str, Any]) -> list[BaseMessage]:
-    try:
-        return convert_to_messages(body.get("messages") or [])
-    except (ValueError, TypeError, KeyError):
-        return []  # rules then see no text; the journal keeps the raw body
-
-
 class ProviderApp:
-    """Serves one fake model's script; records every request in `journal`."""
+    """Serves one fake model's script in every format; records each request in `journal`."""
 
     def __init__(self, model: FakeChatModel) -> None:
         self.model = model
         self.journal = Journal()
-        self.app = Starlette(
-            routes=[Route("/v1/chat/completions", self.chat_completions, methods=["POST"])]
-        )
+        routes = [Route(f.path, self._endpoint(f), methods=["POST"]) for f in FORMATS]
+        self.app = Starlette(routes=routes)
         self.app.add_exception_handler(404, self.not_found)
         self.app.add_exception_handler(405, self.not_found)
 
@@ -65,88 +55,97 @@ class ProviderApp:
 
     async def not_found(self, request: Request, exc: Exception) -> Response:
         self.journal.record(request.method, request.url.path, dict(request.headers), None, 404)
-        return error_body(
-            f"no such endpoint: {request.method} {request.url.path}; the fake serves "
-            "POST /v1/chat/completions",
-            "not_found",
-            404,
+        paths = ", ".join(f"POST {f.path}" for f in FORMATS)
+        message = f"no such endpoint: {request.method} {request.url.path}; the fake serves {paths}"
+        return JSONResponse(
+            {"error": {"message": message, "type": "not_found"}}, 404, headers=CLOSE
         )
 
-    async def _body(self, request: Request) -> dict[str, Any] | Response:
+    def _endpoint(self, wire: WireFormat) -> Any:
+        async def endpoint(request: Request) -> Response:
+            return await self.handle(wire, request)
+
+        return endpoint
+
+    def _error(
+        self, wire: WireFormat, message: str, kind: str, status: int, **headers: str
+    ) -> Response:
+        return JSONResponse(
+            wire.error_body(message, kind, status), status, headers={**CLOSE, **headers}
+        )
+
+    async def handle(self, wire: WireFormat, request: Request) -> Response:
+        headers, path = dict(request.headers), request.url.path
         try:
             body = json.loads(await request.body() or b"null")
         except json.JSONDecodeError as error:
-            return error_body(
-                f"the request body is not JSON: {error}", "invalid_request_error", 400
+            self.journal.record(request.method, path, headers, None, 400)
+            return self._error(
+                wire, f"the request body is not JSON: {error}", "invalid_request_error", 400
             )
-        if not isinstance(body, dict) or not isinstance(body.get("messages"), list):
-            return error_body(
-                "expected a JSON object with a 'messages' list", "invalid_request_error", 400
-            )
-        return body
-
-    async def chat_completions(self, request: Request) -> Response:
-        body = await self._body(request)
-        headers = dict(request.headers)
-        if isinstance(body, Response):
-            self.journal.record(request.method, request.url.path, headers, None, body.status_code)
-            return body
-        streaming = bool(body.get("stream"))
-        options: dict[str, Any] = {
-            k: body[k] for k in ("stop", "tools", "tool_choice", "model") if k in body
-        }
+        problem = wire.problem(body)
+        if problem is not None:
+            self.journal.record(request.method, path, headers, body, 400)
+            return self._error(wire, problem, "invalid_request_error", 400)
+        streaming = wire.streaming(body)
         engine = self.model._engine
-        messages = _messages(body)
+        messages = wire.messages(body)
         try:
-            call, response = engine.begin("stream" if streaming else "invoke", messages, options)
+            call, response = engine.begin(
+                "stream" if streaming else "invoke", messages, wire.options(body)
+            )
         except FakesError as error:
-            self.journal.record(request.method, request.url.path, headers, body, 500)
-            return error_body(f"streamfakes: {error}", "script_error", 500)
-        pieces = engine.pieces(response, body.get("stop"))
-        completion = ChatCompletion(
+            self.journal.record(request.method, path, headers, body, 500)
+            return self._error(wire, f"streamfakes: {error}", "script_error", 500)
+        stop = wire.options(body).get("stop")
+        pieces = engine.pieces(response, stop)
+        scripted = dict(response.usage or {})
+        reply = Reply(
             response,
             pieces,
             model=str(body.get("model") or self.model.model_name),
             call_index=call.index,
-            usage=usage_of(response, pieces, sum(engine.count_tokens(m.text) for m in messages)),
+            input_tokens=int(
+                scripted.get("input_tokens", sum(engine.count_tokens(m.text) for m in messages))
+            ),
+            output_tokens=int(scripted.get("output_tokens", pieces.tokens)),
         )
         fault = response.fault
         if fault is not None and (fault.after_chunks == 0 or not streaming):
-            status, kind, extra = _status_of(fault.exception())
             call.error = fault.exception()
-            self.journal.record(request.method, request.url.path, headers, body, status)
-            reply = error_body(str(call.error), kind, status)
-            reply.headers.update(extra)
-            return reply
-        self.journal.record(request.method, request.url.path, headers, body, 200)
+            status, kind, extra = status_of(call.error)
+            self.journal.record(request.method, path, headers, body, status)
+            return self._error(wire, str(call.error), kind, status, **extra)
+        self.journal.record(request.method, path, headers, body, 200)
         if not streaming:
             call.finished = True
-            return JSONResponse(completion.message(), headers=CLOSE)
-        include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
+            return JSONResponse(wire.whole(reply), headers=CLOSE)
         return StreamingResponse(
-            self._stream(completion, include_usage, call, response),
-            media_type="text/event-stream",
+            self._stream(wire, wire.frames(reply, body), call),
+            media_type=wire.media_type,
             headers=CLOSE,
         )
 
     async def _stream(
-        self, completion: ChatCompletion, include_usage: bool, call: Any, response: Any
+        self, wire: WireFormat, frames: list[Frame], call: Call[Any]
     ) -> AsyncIterator[bytes]:
-        frames = list(completion.chunks(include_usage=include_usage))
-        delays = self.model._engine.delays(response, len(frames), call.index) or []
+        response = call.response
+        assert response is not None
+        tokens = sum(frame.chunk for frame in frames)
+        delays = iter(self.model._engine.delays(response, tokens, call.index) or [])
         fault = response.fault
-        # A fault after N chunks: the role frame and N content frames go out, then an
-        # error frame, as providers report errors mid-stream.
-        cut = fault.after_chunks + 1 if fault is not None else None
-        for index, frame in enumerate(frames[:cut]):
-            if index < len(delays) and delays[index]:
-                await asyncio.sleep(delays[index])
-            yield sse(frame)
-        if fault is not None:
-            error = fault.exception()
-            call.error = error
-            _, kind, _ = _status_of(error)
-            yield sse({"error": {"message": str(error), "type": kind}})
-            return
+        sent = 0
+        for frame in frames:
+            if frame.chunk:
+                if fault is not None and sent == fault.after_chunks:
+                    # A fault after N chunks: those went out, then the error, as providers
+                    # report errors mid-stream.
+                    call.error = fault.exception()
+                    yield wire.error_frame(str(call.error), status_of(call.error)[1])
+                    return
+                delay = next(delays, 0.0)
+                if delay:
+                    await asyncio.sleep(delay)
+                sent += 1
+            yield frame.data
         call.finished = True
-        yield sse("[DONE]")

@@ -1,111 +1,166 @@
-"""OpenAI chat completions: a scripted response as `chat.completion(.chunk)` JSON."""
+"""OpenAI: chat completions and legacy completions."""
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterator
 from typing import Any
 
+from langchain_core.messages import BaseMessage, HumanMessage, convert_to_messages
+
 from .._chunks import finish_reason
-from .._pieces import Pieces
-from .._script import Response
-
-CREATED = 1_700_000_000  # a fixed timestamp: the same bytes every run
+from ._wire import CREATED, Frame, Reply, data_frame
 
 
-def _usage(input_tokens: int, output_tokens: int) -> dict[str, int]:
+def _usage(reply: Reply) -> dict[str, int]:
     return {
-        "prompt_tokens": input_tokens,
-        "completion_tokens": output_tokens,
-        "total_tokens": input_tokens + output_tokens,
+        "prompt_tokens": reply.input_tokens,
+        "completion_tokens": reply.output_tokens,
+        "total_tokens": reply.input_tokens + reply.output_tokens,
     }
 
 
-class ChatCompletion:
-    """One response, rendered as OpenAI renders chat completions."""
+def _error_body(message: str, kind: str, status: int) -> dict[str, Any]:
+    return {"error": {"message": message, "type": kind, "code": status}}
 
-    def __init__(
-        self,
-        response: Response,
-        pieces: Pieces,
-        *,
-        model: str,
-        call_index: int,
-        usage: dict[str, int],
-    ) -> None:
-        self.response = response
-        self.pieces = pieces
-        self.model = model
-        self.id = response.id or f"chatcmpl-fake-{call_index:04d}"
-        self.call_index = call_index
-        self.usage = usage
 
-    def _chunk(self, delta: dict[str, Any], finish: str | None = None) -> dict[str, Any]:
+class ChatCompletions:
+    """`POST /v1/chat/completions` (openai SDK, langchain-openai's ChatOpenAI)."""
+
+    path = "/v1/chat/completions"
+    media_type = "text/event-stream"
+
+    def problem(self, body: Any) -> str | None:
+        if not isinstance(body, dict) or not isinstance(body.get("messages"), list):
+            return "expected a JSON object with a 'messages' list"
+        return None
+
+    def streaming(self, body: dict[str, Any]) -> bool:
+        return bool(body.get("stream"))
+
+    def messages(self, body: dict[str, Any]) -> list[BaseMessage]:
+        try:
+            return convert_to_messages(body["messages"])
+        except (ValueError, TypeError, KeyError):
+            return []  # rules then see no text; the journal keeps the raw body
+
+    def options(self, body: dict[str, Any]) -> dict[str, Any]:
+        return {k: body[k] for k in ("stop", "tools", "tool_choice", "model") if k in body}
+
+    def _chunk(
+        self, reply: Reply, delta: dict[str, Any], finish: str | None = None
+    ) -> dict[str, Any]:
         return {
-            "id": self.id,
+            "id": reply.response.id or f"chatcmpl-fake-{reply.call_index:04d}",
             "object": "chat.completion.chunk",
             "created": CREATED,
-            "model": self.model,
+            "model": reply.model,
             "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
         }
 
-    def _call_id(self, position: int) -> str:
-        return self.response.tool_calls[position].id or f"call_{self.call_index}_{position}"
-
-    def chunks(self, *, include_usage: bool) -> Iterator[dict[str, Any]]:
-        """The stream: role, content deltas, tool-call deltas, finish, usage."""
-        yield self._chunk({"role": "assistant", "content": ""})
-        for piece in self.pieces.text:
-            yield self._chunk({"content": piece})
+    def frames(self, reply: Reply, body: dict[str, Any]) -> list[Frame]:
+        frames = [data_frame(self._chunk(reply, {"role": "assistant", "content": ""}))]
+        frames += [
+            data_frame(self._chunk(reply, {"content": p}), chunk=True) for p in reply.pieces.text
+        ]
         for position, (call, fragments) in enumerate(
-            zip(self.response.tool_calls, self.pieces.tool_args, strict=True)
+            zip(reply.response.tool_calls, reply.pieces.tool_args, strict=True)
         ):
             for n, fragment in enumerate(fragments):
                 delta: dict[str, Any] = {"index": position, "function": {"arguments": fragment}}
                 if n == 0:
-                    delta.update(id=self._call_id(position), type="function")
-                    delta["function"] = {"name": call.name, "arguments": fragment}
-                yield self._chunk({"tool_calls": [delta]})
-        yield self._chunk({}, finish_reason(self.response))
-        if include_usage:
-            yield {**self._chunk({}), "choices": [], "usage": self.usage}
+                    delta = {
+                        "index": position,
+                        "id": reply.call_id(position),
+                        "type": "function",
+                        "function": {"name": call.name, "arguments": fragment},
+                    }
+                frames.append(data_frame(self._chunk(reply, {"tool_calls": [delta]}), chunk=True))
+        frames.append(data_frame(self._chunk(reply, {}, finish_reason(reply.response))))
+        if (body.get("stream_options") or {}).get("include_usage"):
+            frames.append(
+                data_frame({**self._chunk(reply, {}), "choices": [], "usage": _usage(reply)})
+            )
+        frames.append(data_frame("[DONE]"))
+        return frames
 
-    def message(self) -> dict[str, Any]:
-        """The whole completion, for a request that does not stream."""
-        message: dict[str, Any] = {
-            "role": "assistant",
-            "content": "".join(self.pieces.text) or None,
-        }
-        if self.response.tool_calls:
+    def whole(self, reply: Reply) -> dict[str, Any]:
+        message: dict[str, Any] = {"role": "assistant", "content": reply.text or None}
+        if reply.response.tool_calls:
             message["tool_calls"] = [
                 {
-                    "id": self._call_id(position),
+                    "id": reply.call_id(position),
                     "type": "function",
                     "function": {"name": call.name, "arguments": call.arguments_json()},
                 }
-                for position, call in enumerate(self.response.tool_calls)
+                for position, call in enumerate(reply.response.tool_calls)
             ]
         return {
-            "id": self.id,
+            "id": reply.response.id or f"chatcmpl-fake-{reply.call_index:04d}",
             "object": "chat.completion",
             "created": CREATED,
-            "model": self.model,
+            "model": reply.model,
             "choices": [
-                {"index": 0, "message": message, "finish_reason": finish_reason(self.response)}
+                {"index": 0, "message": message, "finish_reason": finish_reason(reply.response)}
             ],
-            "usage": self.usage,
+            "usage": _usage(reply),
         }
 
+    def error_body(self, message: str, kind: str, status: int) -> dict[str, Any]:
+        return _error_body(message, kind, status)
 
-def sse(data: Any) -> bytes:
-    """One `data:` frame (OpenAI sends no `event:` lines)."""
-    text = data if isinstance(data, str) else json.dumps(data, separators=(",", ":"))
-    return f"data: {text}\n\n".encode()
+    def error_frame(self, message: str, kind: str) -> bytes:
+        return data_frame({"error": {"message": message, "type": kind}}).data
 
 
-def usage_of(response: Response, pieces: Pieces, prompt_tokens: int) -> dict[str, int]:
-    scripted = dict(response.usage or {})
-    return _usage(
-        int(scripted.get("input_tokens", prompt_tokens)),
-        int(scripted.get("output_tokens", pieces.tokens)),
-    )
+class Completions:
+    """`POST /v1/completions`: the legacy API of langchain-openai's `OpenAI` LLM."""
+
+    path = "/v1/completions"
+    media_type = "text/event-stream"
+
+    def problem(self, body: Any) -> str | None:
+        if not isinstance(body, dict) or not isinstance(body.get("prompt"), (str, list)):
+            return "expected a JSON object with a 'prompt' (a string or a list of one)"
+        if isinstance(body["prompt"], list) and len(body["prompt"]) != 1:
+            return "the fake answers one prompt per request; send a list of exactly one"
+        return None
+
+    def streaming(self, body: dict[str, Any]) -> bool:
+        return bool(body.get("stream"))
+
+    def messages(self, body: dict[str, Any]) -> list[BaseMessage]:
+        prompt = body["prompt"]
+        return [HumanMessage(prompt[0] if isinstance(prompt, list) else prompt)]
+
+    def options(self, body: dict[str, Any]) -> dict[str, Any]:
+        return {k: body[k] for k in ("stop", "model", "max_tokens") if k in body}
+
+    def _chunk(self, reply: Reply, text: str, finish: str | None = None) -> dict[str, Any]:
+        return {
+            "id": reply.response.id or f"cmpl-fake-{reply.call_index:04d}",
+            "object": "text_completion",
+            "created": CREATED,
+            "model": reply.model,
+            "choices": [{"text": text, "index": 0, "logprobs": None, "finish_reason": finish}],
+        }
+
+    def frames(self, reply: Reply, body: dict[str, Any]) -> list[Frame]:
+        frames = [data_frame(self._chunk(reply, p), chunk=True) for p in reply.pieces.text]
+        frames.append(data_frame(self._chunk(reply, "", finish_reason(reply.response))))
+        if (body.get("stream_options") or {}).get("include_usage"):
+            frames.append(
+                data_frame({**self._chunk(reply, ""), "choices": [], "usage": _usage(reply)})
+            )
+        frames.append(data_frame("[DONE]"))
+        return frames
+
+    def whole(self, reply: Reply) -> dict[str, Any]:
+        return {
+            **self._chunk(reply, reply.text, finish_reason(reply.response)),
+            "usage": _usage(reply),
+        }
+
+    def error_body(self, message: str, kind: str, status: int) -> dict[str, Any]:
+        return _error_body(message, kind, status)
+
+    def error_frame(self, message: str, kind: str) -> bytes:
+        return data_frame({"error": {"message": message, "type": kind}}).data

@@ -59,8 +59,18 @@ class FakeProviderServer:
 
     @property
     def openai_base_url(self) -> str:
-        """`base_url` for the openai SDK and langchain-openai's ChatOpenAI."""
+        """`base_url` for the openai SDK and langchain-openai's ChatOpenAI / OpenAI."""
         return f"{self.url}/v1"
+
+    @property
+    def anthropic_base_url(self) -> str:
+        """`base_url` for the anthropic SDK and ChatAnthropic (which adds `/v1` itself)."""
+        return self.url
+
+    @property
+    def ollama_base_url(self) -> str:
+        """`base_url` for the ollama client and ChatOllama."""
+        return self.url
 
     def start(self, timeout: float = 10.0) -> FakeProviderServer:
         self._thread = threading.Thread(

@@ -1,0 +1,96 @@
+"""Ollama: `POST /api/chat`, newline-delimited JSON (langchain-ollama's ChatOllama)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from langchain_core.messages import BaseMessage, convert_to_messages
+
+from ._wire import Frame, Reply, json_line
+
+CREATED_AT = "2023-11-14T22:13:20Z"  # fixed, like CREATED
+
+
+class Chat:
+    path = "/api/chat"
+    media_type = "application/x-ndjson"
+
+    def problem(self, body: Any) -> str | None:
+        if not isinstance(body, dict) or not isinstance(body.get("messages"), list):
+            return "expected a JSON object with a 'messages' list"
+        return None
+
+    def streaming(self, body: dict[str, Any]) -> bool:
+        return body.get("stream", True) is not False  # Ollama streams unless told not to
+
+    def messages(self, body: dict[str, Any]) -> list[BaseMessage]:
+        try:
+            return convert_to_messages(
+                [
+                    {"role": m.get("role"), "content": m.get("content") or ""}
+                    for m in body["messages"]
+                ]
+            )
+        except (ValueError, TypeError, KeyError, AttributeError):
+            return []
+
+    def options(self, body: dict[str, Any]) -> dict[str, Any]:
+        options: dict[str, Any] = {k: body[k] for k in ("tools", "model") if k in body}
+        stop = (body.get("options") or {}).get("stop")
+        if stop:
+            options["stop"] = stop
+        return options
+
+    def _line(self, reply: Reply, message: dict[str, Any], *, done: bool) -> dict[str, Any]:
+        line: dict[str, Any] = {
+            "model": reply.model,
+            "created_at": CREATED_AT,
+            "message": {"role": "assistant", **message},
+            "done": done,
+        }
+        if done:
+            reason = (
+                "stop"
+                if reply.response.finish_reason in (None, "tool_calls")
+                else reply.response.finish_reason
+            )
+            line.update(
+                done_reason=reason,
+                total_duration=0,
+                load_duration=0,
+                prompt_eval_count=reply.input_tokens,
+                prompt_eval_duration=0,
+                eval_count=reply.output_tokens,
+                eval_duration=0,
+            )
+        return line
+
+    def _tool_calls(self, reply: Reply) -> list[dict[str, Any]]:
+        # Ollama sends each tool call whole, with parsed arguments.
+        return [
+            {"function": {"name": call.name, "arguments": dict(call.args or {})}}
+            for call in reply.response.tool_calls
+        ]
+
+    def frames(self, reply: Reply, body: dict[str, Any]) -> list[Frame]:
+        frames = [
+            json_line(self._line(reply, {"content": p}, done=False), chunk=True)
+            for p in reply.pieces.text
+        ]
+        if reply.response.tool_calls:
+            message = {"content": "", "tool_calls": self._tool_calls(reply)}
+            frames.append(json_line(self._line(reply, message, done=False), chunk=True))
+        frames.append(json_line(self._line(reply, {"content": ""}, done=True)))
+        return frames
+
+    def whole(self, reply: Reply) -> dict[str, Any]:
+        message: dict[str, Any] = {"content": reply.text}
+        if reply.response.tool_calls:
+            message["tool_calls"] = self._tool_calls(reply)
+        return self._line(reply, message, done=True)
+
+    def error_body(self, message: str, kind: str, status: int) -> dict[str, Any]:
+        return {"error": message}
+
+    def error_frame(self, message: str, kind: str) -> bytes:
+        return json_line({"error": message}).data
