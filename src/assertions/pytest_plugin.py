@@ -9,7 +9,8 @@ Fixtures:
     stream_json_snapshot: the same in the full structured form (JSON).
 
 Marker:
-    @pytest.mark.streamfakes(script="scripts/weather.yaml", allow_unused=False)
+    @pytest.mark.streamfakes(script="scripts/weather.yaml", allow_unused=False,
+                             allow_unexpected=False)
 
 Options (one group, "streamfakes"):
     --streamfakes-allow-unused   never fail a test over unused scripted responses
@@ -25,12 +26,12 @@ from typing import Any
 import pytest
 from syrupy.assertion import SnapshotAssertion
 
-from fakes import FakeChatModel, FakeLLM, FakeProviderServer
+from fakes import FakeChatModel, FakeLLM, FakeProviderServer, FakesError
 
 from ._snapshot import StreamJSONSnapshotExtension, StreamSnapshotExtension
 
 MARKER = "streamfakes"
-MARKER_KEYWORDS = frozenset({"script", "allow_unused"})
+MARKER_KEYWORDS = frozenset({"script", "allow_unused", "allow_unexpected"})
 _CALL_FAILED = pytest.StashKey[bool]()
 
 
@@ -128,10 +129,14 @@ class _Factory:
             )
 
     def _unused_allowed(self) -> bool:
-        if self.request.config.getoption("streamfakes_allow_unused"):
-            return True
-        marker = _marker(self.request.node)
-        return bool(marker and marker.kwargs.get("allow_unused"))
+        return _unused_allowed(self.request)
+
+
+def _unused_allowed(request: pytest.FixtureRequest) -> bool:
+    if request.config.getoption("streamfakes_allow_unused"):
+        return True
+    marker = _marker(request.node)
+    return bool(marker and marker.kwargs.get("allow_unused"))
 
 
 @pytest.fixture
@@ -154,22 +159,53 @@ def fake_llm(request: pytest.FixtureRequest) -> Iterator[Callable[..., FakeLLM]]
 def fake_provider(request: pytest.FixtureRequest) -> Iterator[Callable[..., FakeProviderServer]]:
     """Start fake provider servers on 127.0.0.1: `fake_provider(["Hi!"])` (or a model).
 
-    Each one is stopped at teardown, with its thread and sockets.
+    Each one is stopped at teardown, with its thread and sockets; then the test fails if a
+    server got a request its script did not expect, or left responses unrequested.
     """
     servers: list[FakeProviderServer] = []
 
-    def start(responses: Any = None, **settings: Any) -> FakeProviderServer:
+    def start(
+        responses: Any = None, *, frame_bytes: int | None = None, **settings: Any
+    ) -> FakeProviderServer:
         model = (
             responses
             if isinstance(responses, FakeChatModel)
             else FakeChatModel(responses=responses, **settings)
         )
-        servers.append(FakeProviderServer(model).start())
+        servers.append(FakeProviderServer(model, frame_bytes=frame_bytes).start())
         return servers[-1]
 
     yield start
     for server in servers:
         server.stop()
+    if request.node.stash.get(_CALL_FAILED, False):
+        return
+    marker = _marker(request.node)
+    if not (marker and marker.kwargs.get("allow_unexpected")):
+        for server in servers:
+            try:
+                server.check_all_expected()
+            except FakesError as error:
+                pytest.fail(
+                    f"{error}\nAllow it with @pytest.mark.{MARKER}(allow_unexpected=True).",
+                    pytrace=False,
+                )
+    if _unused_allowed(request):
+        return
+    unused = [
+        f"  {server.model._engine.owner}: responses[{i}]: "
+        f"{server.model._engine.describe_response(i)}"
+        for server in servers
+        for i in server.model._engine.unused_positions
+    ]
+    if unused:
+        pytest.fail(
+            "these scripted responses were never requested:\n"
+            + "\n".join(unused)
+            + f"\nRemove them, or allow it with @pytest.mark.{MARKER}(allow_unused=True) "
+            "(or --streamfakes-allow-unused).",
+            pytrace=False,
+        )
 
 
 @pytest.fixture

@@ -4,8 +4,10 @@ from ._calls import Call
 from ._chat_model import FakeChatModel, NonStreamingFakeChatModel
 from ._clock import Clock, RealClock, VirtualClock
 from ._errors import (
+    ConnectionDroppedError,
     ContentFilterError,
     FakesError,
+    MalformedFrameError,
     ProviderError,
     ProviderTimeoutError,
     RateLimitError,
@@ -22,6 +24,7 @@ from ._splitting import split_text
 __all__ = [
     "Call",
     "Clock",
+    "ConnectionDroppedError",
     "ContentFilterError",
     "FakeChatModel",
     "FakeLLM",
@@ -30,6 +33,7 @@ __all__ = [
     "Fault",
     "Journal",
     "Latency",
+    "MalformedFrameError",
     "NonStreamingFakeChatModel",
     "ProviderError",
     "ProviderTimeoutError",

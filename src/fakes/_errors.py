@@ -74,3 +74,23 @@ class ContentFilterError(ProviderError):
     @classmethod
     def default_message(cls) -> str:
         return "response blocked by the content filter"
+
+
+class ConnectionDroppedError(ProviderError, ConnectionError):
+    """The connection broke mid-response; a fake server closes it without a word."""
+
+    status_code = 502
+
+    @classmethod
+    def default_message(cls) -> str:
+        return "the connection was dropped mid-stream"
+
+
+class MalformedFrameError(ProviderError):
+    """The provider sent a frame cut short; a fake server sends half a frame and closes."""
+
+    status_code = 502
+
+    @classmethod
+    def default_message(cls) -> str:
+        return "a malformed (truncated) frame arrived"

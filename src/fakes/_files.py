@@ -27,7 +27,9 @@ from pydantic import (
 )
 
 from ._errors import (
+    ConnectionDroppedError,
     ContentFilterError,
+    MalformedFrameError,
     ProviderTimeoutError,
     RateLimitError,
     ScriptError,
@@ -42,8 +44,18 @@ ERRORS: dict[str, Callable[[str, FaultSpec], BaseException]] = {
     "server_error": lambda m, f: ServerError(m, status_code=f.status_code or 500),
     "overloaded": lambda m, f: ServerError(m or "overloaded", status_code=f.status_code or 529),
     "content_filter": lambda m, f: ContentFilterError(m),
+    "connection_dropped": lambda m, f: ConnectionDroppedError(m),
+    "malformed_frame": lambda m, f: MalformedFrameError(m),
 }
-ErrorName = Literal["rate_limit", "timeout", "server_error", "overloaded", "content_filter"]
+ErrorName = Literal[
+    "rate_limit",
+    "timeout",
+    "server_error",
+    "overloaded",
+    "content_filter",
+    "connection_dropped",
+    "malformed_frame",
+]
 
 
 class _Spec(BaseModel):

@@ -13,9 +13,12 @@ import pytest
 from langchain_openai import ChatOpenAI
 
 from fakes import (
+    ConnectionDroppedError,
     FakeChatModel,
     FakeProviderServer,
     Fault,
+    Latency,
+    MalformedFrameError,
     RateLimitError,
     Response,
     ServerError,
@@ -23,6 +26,7 @@ from fakes import (
 )
 
 Start = Callable[..., FakeProviderServer]
+pytest_plugins = ["pytester"]
 
 
 def client(server: FakeProviderServer, **settings: object) -> ChatOpenAI:
@@ -116,6 +120,7 @@ def test_credentials_never_reach_the_journal(fake_provider: Start) -> None:
     assert "sk-secret" not in json.dumps([r.headers for r in server.journal.requests])
 
 
+@pytest.mark.streamfakes(allow_unexpected=True)
 def test_bad_requests_get_json_errors_and_the_server_keeps_serving(fake_provider: Start) -> None:
     server = fake_provider(["still here"])
     with httpx.Client(base_url=server.url) as http:
@@ -135,6 +140,7 @@ def test_bad_requests_get_json_errors_and_the_server_keeps_serving(fake_provider
     assert client(server).invoke("x").content == "still here"
 
 
+@pytest.mark.streamfakes(allow_unexpected=True)
 def test_running_out_of_script_is_a_clear_500(fake_provider: Start) -> None:
     server = fake_provider(["only one"])
     client(server).invoke("x")
@@ -165,3 +171,61 @@ def test_stopping_leaves_no_thread_and_frees_the_port(
 def test_listening_beyond_loopback_warns() -> None:
     with pytest.warns(UserWarning, match="not only on this machine's loopback"):
         FakeProviderServer(FakeChatModel(responses=["x"]), host="0.0.0.0")
+
+
+def test_wire_faults_reach_the_client_as_its_own_errors(fake_provider: Start) -> None:
+    dropped = Response(text="a b c d", fault=Fault(after_chunks=2, error=ConnectionDroppedError))
+    truncated = Response(text="a b c d", fault=Fault(after_chunks=2, error=MalformedFrameError))
+    server = fake_provider([dropped, truncated])
+    for _ in range(2):
+        received = []
+        with pytest.raises(openai.APIConnectionError):
+            for chunk in client(server).stream("x"):
+                received.append(chunk.content)
+        assert "".join(map(str, received)) == "a b"
+
+
+def test_frames_split_anywhere_even_inside_a_character(fake_provider: Start) -> None:
+    text = "héllo wörld ✓ ünïcode"
+    server = fake_provider([text, text], frame_bytes=3)
+    assert "".join(str(c.content) for c in client(server).stream("x")) == text
+    assert client(server).invoke("x").content == text
+
+
+def test_a_stall_before_the_first_token_is_waited_out(fake_provider: Start) -> None:
+    import time
+
+    server = fake_provider(["slow answer"], latency=Latency(ttft=0.2))
+    start = time.monotonic()
+    chunks = client(server).stream("x")
+    first = next(c for c in chunks if c.content)
+    assert first.content == "slow"
+    assert time.monotonic() - start >= 0.2
+    list(chunks)
+
+
+def test_strict_mode_fails_a_test_with_unexpected_requests(pytester: pytest.Pytester) -> None:
+    pytester.makeini(
+        "[pytest]\nasyncio_mode = auto\nasyncio_default_fixture_loop_scope = function\n"
+    )
+    pytester.makepyfile(
+        test_strict="""
+import httpx
+
+def test_wrong_path(fake_provider):
+    server = fake_provider(["hi"])
+    httpx.post(server.url + "/v2/chat", json={})
+    httpx.post(server.openai_base_url + "/chat/completions",
+               json={"messages": [{"role": "user", "content": "x"}]})
+"""
+    )
+    result = pytester.runpytest("-p", "no:randomly")
+    result.assert_outcomes(passed=1, errors=1)
+    result.stdout.fnmatch_lines(
+        [
+            "the fake provider got 1 request(s) its script did not expect:",
+            "  POST /v2/chat -> 404",
+            "Script a response for each (or a rule), or check the client's base_url and path.",
+            "Allow it with @pytest.mark.streamfakes(allow_unexpected=True).",
+        ]
+    )

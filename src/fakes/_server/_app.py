@@ -14,7 +14,14 @@ from starlette.routing import Route
 
 from .._calls import Call
 from .._chat_model import FakeChatModel
-from .._errors import ContentFilterError, FakesError, ProviderError, RateLimitError
+from .._errors import (
+    ConnectionDroppedError,
+    ContentFilterError,
+    FakesError,
+    MalformedFrameError,
+    ProviderError,
+    RateLimitError,
+)
 from ._anthropic import Messages
 from ._journal import Journal
 from ._ollama import Chat
@@ -25,6 +32,10 @@ FORMATS: tuple[WireFormat, ...] = (ChatCompletions(), Completions(), Messages(),
 # Each response closes its connection: clients that cache a connection pool across event
 # loops (ChatOpenAI does, per base URL) then never reuse a socket of a closed loop.
 CLOSE = {"connection": "close"}
+
+
+class DroppedConnection(Exception):
+    """Raised inside a response body: the server aborts the connection, as a crash would."""
 
 
 def status_of(error: BaseException) -> tuple[int, str, dict[str, str]]:
@@ -42,8 +53,9 @@ def status_of(error: BaseException) -> tuple[int, str, dict[str, str]]:
 class ProviderApp:
     """Serves one fake model's script in every format; records each request in `journal`."""
 
-    def __init__(self, model: FakeChatModel) -> None:
+    def __init__(self, model: FakeChatModel, *, frame_bytes: int | None = None) -> None:
         self.model = model
+        self.frame_bytes = frame_bytes
         self.journal = Journal()
         routes = [Route(f.path, self._endpoint(f), methods=["POST"]) for f in FORMATS]
         self.app = Starlette(routes=routes)
@@ -54,7 +66,9 @@ class ProviderApp:
         await self.app(scope, receive, send)
 
     async def not_found(self, request: Request, exc: Exception) -> Response:
-        self.journal.record(request.method, request.url.path, dict(request.headers), None, 404)
+        self.journal.record(
+            request.method, request.url.path, dict(request.headers), None, 404, expected=False
+        )
         paths = ", ".join(f"POST {f.path}" for f in FORMATS)
         message = f"no such endpoint: {request.method} {request.url.path}; the fake serves {paths}"
         return JSONResponse(
@@ -79,13 +93,13 @@ class ProviderApp:
         try:
             body = json.loads(await request.body() or b"null")
         except json.JSONDecodeError as error:
-            self.journal.record(request.method, path, headers, None, 400)
+            self.journal.record(request.method, path, headers, None, 400, expected=False)
             return self._error(
                 wire, f"the request body is not JSON: {error}", "invalid_request_error", 400
             )
         problem = wire.problem(body)
         if problem is not None:
-            self.journal.record(request.method, path, headers, body, 400)
+            self.journal.record(request.method, path, headers, body, 400, expected=False)
             return self._error(wire, problem, "invalid_request_error", 400)
         streaming = wire.streaming(body)
         engine = self.model._engine
@@ -95,7 +109,7 @@ class ProviderApp:
                 "stream" if streaming else "invoke", messages, wire.options(body)
             )
         except FakesError as error:
-            self.journal.record(request.method, path, headers, body, 500)
+            self.journal.record(request.method, path, headers, body, 500, expected=False)
             return self._error(wire, f"streamfakes: {error}", "script_error", 500)
         stop = wire.options(body).get("stop")
         pieces = engine.pieces(response, stop)
@@ -120,8 +134,11 @@ class ProviderApp:
         if not streaming:
             call.finished = True
             return JSONResponse(wire.whole(reply), headers=CLOSE)
+        body_parts = self._stream(wire, wire.frames(reply, body), call)
+        if self.frame_bytes:
+            body_parts = _split_bytes(body_parts, self.frame_bytes)
         return StreamingResponse(
-            self._stream(wire, wire.frames(reply, body), call),
+            body_parts,
             media_type=wire.media_type,
             headers=CLOSE,
         )
@@ -138,9 +155,13 @@ class ProviderApp:
         for frame in frames:
             if frame.chunk:
                 if fault is not None and sent == fault.after_chunks:
-                    # A fault after N chunks: those went out, then the error, as providers
-                    # report errors mid-stream.
+                    # A fault after N chunks: those went out, then the failure, as the
+                    # wire shows it: an error frame, half a frame, or a dropped connection.
                     call.error = fault.exception()
+                    if isinstance(call.error, MalformedFrameError):
+                        yield frame.data[: len(frame.data) // 2]
+                    if isinstance(call.error, (ConnectionDroppedError, MalformedFrameError)):
+                        raise DroppedConnection(str(call.error))
                     yield wire.error_frame(str(call.error), status_of(call.error)[1])
                     return
                 delay = next(delays, 0.0)
@@ -149,3 +170,11 @@ class ProviderApp:
                 sent += 1
             yield frame.data
         call.finished = True
+
+
+async def _split_bytes(parts: AsyncIterator[bytes], size: int) -> AsyncIterator[bytes]:
+    """The same bytes in writes of at most `size`, cutting frames (and UTF-8 characters)
+    anywhere, to test clients' stream parsers."""
+    async for part in parts:
+        for start in range(0, len(part), size):
+            yield part[start : start + size]

@@ -24,6 +24,8 @@ class Request:
     """The parsed JSON body (None if there was none)."""
     status: int = 200
     """The status the server answered with."""
+    expected: bool = True
+    """False when the script had no answer for it (unknown path, bad body, no response left)."""
 
 
 @dataclass
@@ -33,10 +35,22 @@ class Journal:
     requests: list[Request] = field(default_factory=list)
 
     def record(
-        self, method: str, path: str, headers: dict[str, str], body: Any, status: int
+        self,
+        method: str,
+        path: str,
+        headers: dict[str, str],
+        body: Any,
+        status: int,
+        *,
+        expected: bool = True,
     ) -> None:
         shown = {k: REDACTED if k in SECRET_HEADERS else v for k, v in headers.items()}
-        self.requests.append(Request(method, path, shown, body, status))
+        self.requests.append(Request(method, path, shown, body, status, expected))
+
+    @property
+    def unexpected(self) -> list[Request]:
+        """The requests the script had no answer for."""
+        return [request for request in self.requests if not request.expected]
 
     def __len__(self) -> int:
         return len(self.requests)

@@ -27,18 +27,29 @@ class FakeProviderServer:
     True
     """
 
-    def __init__(self, model: FakeChatModel, *, host: str = LOOPBACK, port: int = 0) -> None:
+    def __init__(
+        self,
+        model: FakeChatModel,
+        *,
+        host: str = LOOPBACK,
+        port: int = 0,
+        frame_bytes: int | None = None,
+    ) -> None:
+        """`frame_bytes` cuts the streamed bytes into writes of at most that many bytes."""
         if host != LOOPBACK:
             warnings.warn(
                 f"the fake provider listens on {host}, not only on this machine's loopback",
                 stacklevel=2,
             )
         self.model = model
-        self.provider = ProviderApp(model)
+        self.provider = ProviderApp(model, frame_bytes=frame_bytes)
+        # log_config=None: uvicorn's records go to the root logger (pytest captures them)
+        # instead of printing a traceback for each connection a script drops.
         config = uvicorn.Config(
             self.provider,
             host=host,
             port=port,
+            log_config=None,
             log_level="warning",
             lifespan="off",
             access_log=False,
@@ -95,6 +106,17 @@ class FakeProviderServer:
         if self._thread.is_alive():
             raise FakesError("the fake provider did not stop in time")
         self._thread = None
+
+    def check_all_expected(self) -> None:
+        """Raise `FakesError` listing the requests the script had no answer for."""
+        unexpected = self.journal.unexpected
+        if unexpected:
+            lines = "\n".join(f"  {r.method} {r.path} -> {r.status}" for r in unexpected)
+            raise FakesError(
+                f"the fake provider got {len(unexpected)} request(s) its script did not "
+                f"expect:\n{lines}\nScript a response for each (or a rule), or check the "
+                "client's base_url and path."
+            )
 
     def __enter__(self) -> FakeProviderServer:
         return self.start()
