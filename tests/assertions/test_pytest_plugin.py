@@ -232,7 +232,7 @@ def test_model(fake_chat_model):
         [
             (
                 "*UsageError: test_model.py::test_model: @pytest.mark.streamfakes takes only the "
-                "keywords allow_unused, script (got allow_unsued); "
+                "keywords allow_unexpected, allow_unused, script (got allow_unsued); "
                 """e.g. @pytest.mark.streamfakes(script="weather.yaml")*"""
             )
         ]

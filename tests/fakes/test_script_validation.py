@@ -277,7 +277,7 @@ def test_a_bare_list_is_a_list_of_responses(tmp_path: Path) -> None:
         (
             "a.yaml",
             "responses:\n  - fault: {error: oops}\n",
-            "{p}: responses[0].fault.error: Input should be 'rate_limit', 'timeout', 'server_error', 'overloaded' or 'content_filter' (got 'oops')",
+            "{p}: responses[0].fault.error: Input should be 'rate_limit', 'timeout', 'server_error', 'overloaded', 'content_filter', 'connection_dropped' or 'malformed_frame' (got 'oops')",
         ),
         (
             "a.yaml",
