@@ -108,3 +108,63 @@ def test_chat_ollama_streams_and_calls_tools(fake_provider: Start) -> None:
     assert [(c["name"], c["args"]) for c in message.tool_calls] == [
         ("get_weather", {"city": "Oslo"})
     ]
+
+
+def _openai_chat(server: FakeProviderServer) -> Any:
+    from langchain_openai import ChatOpenAI
+
+    return ChatOpenAI(
+        base_url=server.openai_base_url,
+        api_key="k",
+        model="gpt-fake",
+        stream_usage=True,
+        max_retries=0,
+    )
+
+
+def _ollama_chat(server: FakeProviderServer) -> Any:
+    return ChatOllama(base_url=server.ollama_base_url, model="llama-fake")
+
+
+CHAT_CLIENTS = {"openai": _openai_chat, "anthropic": anthropic_client, "ollama": _ollama_chat}
+
+
+@pytest.mark.parametrize("name", CHAT_CLIENTS)
+async def test_every_client_streams_tokens_and_usage_in_astream_events(
+    fake_provider: Start, name: str
+) -> None:
+    server = fake_provider(["one two three"])
+    events = [e async for e in CHAT_CLIENTS[name](server).astream_events("x", version="v2")]
+    chunks = [e["data"]["chunk"] for e in events if e["event"] == "on_chat_model_stream"]
+    assert [c.content for c in chunks if c.content] == ["one", " two", " three"]
+    usage = events[-1]["data"]["output"].usage_metadata
+    assert usage["output_tokens"] == 3
+
+
+@pytest.mark.parametrize("name", CHAT_CLIENTS)
+def test_every_client_gets_tool_calls(fake_provider: Start, name: str) -> None:
+    call = ToolCall("get_weather", {"city": "Paris"}, id="call_7")
+    server = fake_provider([Response(text="Checking.", tool_calls=[call])])
+    model = CHAT_CLIENTS[name](server).bind_tools([WEATHER_TOOL])
+    total = add_up(list(model.stream("weather?")))
+    assert [(c["name"], c["args"]) for c in total.tool_calls] == [
+        ("get_weather", {"city": "Paris"})
+    ]
+
+
+def test_ollama_errors_are_the_clients_own(fake_provider: Start) -> None:
+    import ollama
+
+    server = fake_provider([Fault(error=ServerError(status_code=500))])
+    with pytest.raises(ollama.ResponseError):
+        _ollama_chat(server).invoke("x")
+
+
+async def test_openai_completions_llm_astream_events(fake_provider: Start) -> None:
+    server = fake_provider(["plain LLM text"])
+    llm = OpenAI(
+        base_url=server.openai_base_url, api_key="sk-x", model="gpt-fake-instruct", max_retries=0
+    )
+    events = [e async for e in llm.astream_events("p", version="v2")]
+    tokens = [e["data"]["chunk"] for e in events if e["event"] == "on_llm_stream"]
+    assert [t for t in tokens if t] == ["plain", " LLM", " text"]
