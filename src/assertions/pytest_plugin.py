@@ -176,8 +176,14 @@ def fake_provider(request: pytest.FixtureRequest) -> Iterator[Callable[..., Fake
         return servers[-1]
 
     yield start
-    for server in servers:
-        server.stop()
+    stuck = []
+    for server in servers:  # every one, even if another will not stop
+        try:
+            server.stop()
+        except FakesError as error:
+            stuck.append(str(error))
+    if stuck:
+        pytest.fail("\n".join(stuck), pytrace=False)
     if request.node.stash.get(_CALL_FAILED, False):
         return
     marker = _marker(request.node)

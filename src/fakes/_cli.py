@@ -7,7 +7,7 @@ import os
 import sys
 from collections.abc import Sequence
 
-from ._errors import ScriptError
+from ._errors import FakesError, ScriptError
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -55,7 +55,12 @@ def _serve(path: str, *, port: int, host: str) -> int:
     except ScriptError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    with FakeProviderServer(model, host=host, port=port) as server:
+    try:
+        server = FakeProviderServer(model, host=host, port=port).start()
+    except FakesError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    with server:
         print(f"serving {path} (Ctrl-C stops)", flush=True)
         print(f"  OpenAI (openai SDK, ChatOpenAI, OpenAI): base_url={server.openai_base_url}")
         print(f"  Anthropic (anthropic SDK, ChatAnthropic): base_url={server.anthropic_base_url}")

@@ -6,6 +6,7 @@ import json
 import socket
 import threading
 from collections.abc import Callable, Iterator
+from typing import Any
 
 import httpx
 import openai
@@ -16,6 +17,7 @@ from fakes import (
     ConnectionDroppedError,
     FakeChatModel,
     FakeProviderServer,
+    FakesError,
     Fault,
     Latency,
     MalformedFrameError,
@@ -141,15 +143,13 @@ def test_bad_requests_get_json_errors_and_the_server_keeps_serving(fake_provider
 
 
 @pytest.mark.streamfakes(allow_unexpected=True)
-def test_running_out_of_script_is_a_clear_500(fake_provider: Start) -> None:
+def test_running_out_of_script_is_a_clear_400_not_retried(fake_provider: Start) -> None:
     server = fake_provider(["only one"])
-    client(server).invoke("x")
-    with httpx.Client(base_url=server.url) as http:
-        reply = http.post(
-            "/v1/chat/completions", json={"messages": [{"role": "user", "content": "y"}]}
-        )
-    assert reply.status_code == 500
-    assert "has no response left for call 1" in reply.json()["error"]["message"]
+    client(server, max_retries=2).invoke("x")
+    with pytest.raises(openai.BadRequestError, match="has no response left for call 1"):
+        client(server, max_retries=2).invoke("y")
+    assert [r.status for r in server.journal.requests] == [200, 400]
+    assert "has no response left" in server.journal.unexpected[0].reason
 
 
 @pytest.fixture
@@ -231,3 +231,84 @@ def test_wrong_path(fake_provider):
             "Allow it with @pytest.mark.streamfakes(allow_unexpected=True).",
         ]
     )
+
+
+def test_a_busy_port_says_so_and_a_server_restarts_cleanly() -> None:
+    with FakeProviderServer(FakeChatModel(responses=["x"], cycle=True)) as first:
+        taken = first.port
+        with pytest.raises(
+            FakesError,
+            match=rf"cannot listen on 127\.0\.0\.1:{taken} \(.*\); choose another port, or 0",
+        ):
+            FakeProviderServer(FakeChatModel(responses=["x"]), port=taken).start()
+        with pytest.raises(FakesError, match="already running"):
+            first.start()
+    first.start()  # again, after a stop
+    assert client(first).invoke("x").content == "x"
+    first.stop()
+
+
+def test_stop_does_not_wait_for_a_client_still_reading() -> None:
+    import time
+
+    server = FakeProviderServer(
+        FakeChatModel(responses=["a b c d e f"], latency=Latency(per_chunk=2.0))
+    ).start()
+    stream = client(server).stream("x")
+    next(stream)
+    started = time.monotonic()
+    server.stop()
+    assert time.monotonic() - started < 5
+    assert not any(t.name == "streamfakes-server" for t in threading.enumerate())
+    with pytest.raises(Exception):  # noqa: B017 - whichever error the client reports
+        list(stream)
+
+
+def test_a_fault_fires_even_when_a_format_sends_fewer_chunks(fake_provider: Start) -> None:
+    call = ToolCall("f", {"a": 1}, fragments=3)
+    server = fake_provider([Response(tool_calls=[call], fault=Fault(after_chunks=3))])
+    with pytest.raises(openai.APIError):
+        list(client(server).stream("x"))
+
+
+def test_a_drop_before_the_first_chunk_breaks_the_connection(fake_provider: Start) -> None:
+    server = fake_provider([Fault(error=ConnectionDroppedError), Fault(error=MalformedFrameError)])
+    for _ in range(2):
+        with pytest.raises((openai.APIConnectionError, httpx.RemoteProtocolError)):
+            list(client(server).stream("x"))
+
+
+def test_stop_sequences_as_a_string_or_a_list(fake_provider: Start) -> None:
+    server = fake_provider(["The answer is 42. STOP here."], cycle=True)
+    assert client(server).invoke("x", stop="STOP").content == "The answer is 42. "
+    assert client(server).invoke("x", stop=["42"]).content == "The answer is "
+
+
+def test_latency_applies_to_invoke_too(fake_provider: Start) -> None:
+    server = fake_provider(["slow answer"], latency=Latency(ttft=3.0))
+    with pytest.raises(openai.APITimeoutError):
+        client(server, timeout=0.5).invoke("x")
+
+
+@pytest.mark.streamfakes(allow_unexpected=True, allow_unused=True)
+def test_get_is_not_allowed(fake_provider: Start) -> None:
+    server = fake_provider(["unused"])
+    reply = httpx.get(server.openai_base_url + "/chat/completions")
+    assert reply.status_code == 405
+    assert reply.json()["error"]["message"] == "/v1/chat/completions takes POST, not GET"
+    assert server.journal.unexpected[0].reason == "/v1/chat/completions takes POST, not GET"
+
+
+def test_split_bytes_cuts_inside_characters() -> None:
+    import asyncio
+
+    from fakes._server._app import split_bytes
+
+    async def parts() -> Any:
+        yield "✓✓".encode()
+
+    async def collect() -> list[bytes]:
+        return [part async for part in split_bytes(parts(), 2)]
+
+    pieces = asyncio.run(collect())
+    assert pieces == [b"\xe2\x9c", b"\x93\xe2", b"\x9c\x93"]

@@ -4,11 +4,22 @@ from __future__ import annotations
 
 from typing import Any
 
-from langchain_core.messages import BaseMessage, convert_to_messages
+from langchain_core.messages import (
+    AIMessage,
+    BaseMessage,
+    HumanMessage,
+    SystemMessage,
+    ToolMessage,
+)
 
 from ._wire import Frame, Reply, event_frame
 
-_STOP_REASONS = {"stop": "end_turn", "tool_calls": "tool_use", "length": "max_tokens"}
+_STOP_REASONS = {
+    "stop": "end_turn",
+    "tool_calls": "tool_use",
+    "length": "max_tokens",
+    "content_filter": "refusal",
+}
 
 
 class Messages:
@@ -24,10 +35,35 @@ class Messages:
         return bool(body.get("stream"))
 
     def messages(self, body: dict[str, Any]) -> list[BaseMessage]:
-        try:
-            return convert_to_messages(body["messages"])
-        except (ValueError, TypeError, KeyError):
-            return []
+        """The conversation as LangChain messages: system prompt, turns, tool use/results."""
+        system = body.get("system")
+        messages: list[BaseMessage] = []
+        if system:
+            messages.append(SystemMessage(_text(system)))
+        for message in body["messages"]:
+            content = message.get("content") if isinstance(message, dict) else None
+            blocks = (
+                content if isinstance(content, list) else [{"type": "text", "text": content or ""}]
+            )
+            results = [b for b in blocks if isinstance(b, dict) and b.get("type") == "tool_result"]
+            for result in results:
+                messages.append(
+                    ToolMessage(
+                        _text(result.get("content") or ""),
+                        tool_call_id=str(result.get("tool_use_id", "")),
+                    )
+                )
+            text = _text([b for b in blocks if b not in results])
+            if message.get("role") == "assistant":
+                calls = [
+                    {"name": b.get("name", ""), "args": b.get("input") or {}, "id": b.get("id")}
+                    for b in blocks
+                    if isinstance(b, dict) and b.get("type") == "tool_use"
+                ]
+                messages.append(AIMessage(text, tool_calls=calls))
+            elif text or not results:
+                messages.append(HumanMessage(text))
+        return messages
 
     def options(self, body: dict[str, Any]) -> dict[str, Any]:
         options: dict[str, Any] = {
@@ -45,7 +81,7 @@ class Messages:
             "model": reply.model,
             "content": content,
             "stop_reason": self._stop_reason(reply) if final else None,
-            "stop_sequence": None,
+            "stop_sequence": reply.stop_sequence if final else None,
             "usage": {
                 "input_tokens": reply.input_tokens,
                 "output_tokens": reply.output_tokens if final else 0,
@@ -53,6 +89,8 @@ class Messages:
         }
 
     def _stop_reason(self, reply: Reply) -> str:
+        if reply.stop_sequence is not None:
+            return "stop_sequence"
         reason = reply.response.finish_reason
         if reason is None:
             reason = "tool_calls" if reply.response.tool_calls else "stop"
@@ -116,7 +154,10 @@ class Messages:
                 "message_delta",
                 {
                     "type": "message_delta",
-                    "delta": {"stop_reason": self._stop_reason(reply), "stop_sequence": None},
+                    "delta": {
+                        "stop_reason": self._stop_reason(reply),
+                        "stop_sequence": reply.stop_sequence,
+                    },
                     "usage": {
                         "input_tokens": reply.input_tokens,
                         "output_tokens": reply.output_tokens,
@@ -148,15 +189,26 @@ class Messages:
         return self._message(reply, content, final=True)
 
     def error_body(self, message: str, kind: str, status: int) -> dict[str, Any]:
-        kinds = {429: "rate_limit_error", 529: "overloaded_error", 400: "invalid_request_error"}
+        kinds = {
+            429: "rate_limit_error",
+            529: "overloaded_error",
+            400: "invalid_request_error",
+            404: "not_found_error",
+        }
         return {
             "type": "error",
             "error": {"type": kinds.get(status, "api_error"), "message": message},
         }
 
-    def error_frame(self, message: str, kind: str) -> bytes:
-        error = {
-            "type": "overloaded_error" if "overloaded" in message else "api_error",
-            "message": message,
-        }
-        return event_frame("error", {"type": "error", "error": error}).data
+    def error_frame(self, message: str, kind: str, status: int) -> bytes:
+        error = self.error_body(message, kind, status)
+        return event_frame("error", error).data
+
+
+def _text(content: Any) -> str:
+    """The text of a string or of a list of content blocks."""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        return "".join(_text(b.get("text", "")) if isinstance(b, dict) else str(b) for b in content)
+    return str(content)

@@ -60,19 +60,33 @@ class ProviderApp:
         routes = [Route(f.path, self._endpoint(f), methods=["POST"]) for f in FORMATS]
         self.app = Starlette(routes=routes)
         self.app.add_exception_handler(404, self.not_found)
-        self.app.add_exception_handler(405, self.not_found)
+        self.app.add_exception_handler(405, self.not_allowed)
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         await self.app(scope, receive, send)
 
     async def not_found(self, request: Request, exc: Exception) -> Response:
         self.journal.record(
-            request.method, request.url.path, dict(request.headers), None, 404, expected=False
+            request.method,
+            request.url.path,
+            dict(request.headers),
+            None,
+            404,
+            reason="unknown path",
         )
         paths = ", ".join(f"POST {f.path}" for f in FORMATS)
         message = f"no such endpoint: {request.method} {request.url.path}; the fake serves {paths}"
         return JSONResponse(
             {"error": {"message": message, "type": "not_found"}}, 404, headers=CLOSE
+        )
+
+    async def not_allowed(self, request: Request, exc: Exception) -> Response:
+        reason = f"{request.url.path} takes POST, not {request.method}"
+        self.journal.record(
+            request.method, request.url.path, dict(request.headers), None, 405, reason=reason
+        )
+        return JSONResponse(
+            {"error": {"message": reason, "type": "method_not_allowed"}}, 405, headers=CLOSE
         )
 
     def _endpoint(self, wire: WireFormat) -> Any:
@@ -93,25 +107,25 @@ class ProviderApp:
         try:
             body = json.loads(await request.body() or b"null")
         except json.JSONDecodeError as error:
-            self.journal.record(request.method, path, headers, None, 400, expected=False)
-            return self._error(
-                wire, f"the request body is not JSON: {error}", "invalid_request_error", 400
-            )
+            reason = f"the request body is not JSON: {error}"
+            self.journal.record(request.method, path, headers, None, 400, reason=reason)
+            return self._error(wire, reason, "invalid_request_error", 400)
         problem = wire.problem(body)
         if problem is not None:
-            self.journal.record(request.method, path, headers, body, 400, expected=False)
+            self.journal.record(request.method, path, headers, body, 400, reason=problem)
             return self._error(wire, problem, "invalid_request_error", 400)
         streaming = wire.streaming(body)
         engine = self.model._engine
         messages = wire.messages(body)
+        options = wire.options(body)
         try:
-            call, response = engine.begin(
-                "stream" if streaming else "invoke", messages, wire.options(body)
-            )
+            call, response = engine.begin("stream" if streaming else "invoke", messages, options)
         except FakesError as error:
-            self.journal.record(request.method, path, headers, body, 500, expected=False)
-            return self._error(wire, f"streamfakes: {error}", "script_error", 500)
-        stop = wire.options(body).get("stop")
+            # 400 with x-should-retry: false, so an SDK does not retry a script error.
+            reason = f"streamfakes: {error}"
+            self.journal.record(request.method, path, headers, body, 400, reason=reason)
+            return self._error(wire, reason, "script_error", 400, **{"x-should-retry": "false"})
+        stop = options.get("stop")
         pieces = engine.pieces(response, stop)
         scripted = dict(response.usage or {})
         reply = Reply(
@@ -123,25 +137,30 @@ class ProviderApp:
                 scripted.get("input_tokens", sum(engine.count_tokens(m.text) for m in messages))
             ),
             output_tokens=int(scripted.get("output_tokens", pieces.tokens)),
+            stop_sequence=_matched_stop(response.content_text, stop),
         )
         fault = response.fault
         if fault is not None and (fault.after_chunks == 0 or not streaming):
             call.error = fault.exception()
             status, kind, extra = status_of(call.error)
             self.journal.record(request.method, path, headers, body, status)
+            if isinstance(call.error, (ConnectionDroppedError, MalformedFrameError)):
+                # The connection breaks before (or within) the first bytes of the answer.
+                return StreamingResponse(
+                    _abort(wire.frames(reply, body)[0].data, call.error), headers=CLOSE
+                )
             return self._error(wire, str(call.error), kind, status, **extra)
         self.journal.record(request.method, path, headers, body, 200)
         if not streaming:
+            delays = engine.delays(response, pieces.count, call.index)
+            if delays:
+                await asyncio.sleep(sum(delays))  # the whole answer takes its time too
             call.finished = True
             return JSONResponse(wire.whole(reply), headers=CLOSE)
         body_parts = self._stream(wire, wire.frames(reply, body), call)
         if self.frame_bytes:
-            body_parts = _split_bytes(body_parts, self.frame_bytes)
-        return StreamingResponse(
-            body_parts,
-            media_type=wire.media_type,
-            headers=CLOSE,
-        )
+            body_parts = split_bytes(body_parts, self.frame_bytes)
+        return StreamingResponse(body_parts, media_type=wire.media_type, headers=CLOSE)
 
     async def _stream(
         self, wire: WireFormat, frames: list[Frame], call: Call[Any]
@@ -153,17 +172,13 @@ class ProviderApp:
         fault = response.fault
         sent = 0
         for frame in frames:
+            # A fault after N chunks fires before what follows the Nth chunk: the next
+            # chunk, or the closing frames when a format sends fewer chunks than scripted.
+            if fault is not None and sent >= fault.after_chunks and (frame.chunk or sent):
+                async for part in _fail(wire, frame, call, fault.exception()):
+                    yield part
+                return
             if frame.chunk:
-                if fault is not None and sent == fault.after_chunks:
-                    # A fault after N chunks: those went out, then the failure, as the
-                    # wire shows it: an error frame, half a frame, or a dropped connection.
-                    call.error = fault.exception()
-                    if isinstance(call.error, MalformedFrameError):
-                        yield frame.data[: len(frame.data) // 2]
-                    if isinstance(call.error, (ConnectionDroppedError, MalformedFrameError)):
-                        raise DroppedConnection(str(call.error))
-                    yield wire.error_frame(str(call.error), status_of(call.error)[1])
-                    return
                 delay = next(delays, 0.0)
                 if delay:
                     await asyncio.sleep(delay)
@@ -172,7 +187,32 @@ class ProviderApp:
         call.finished = True
 
 
-async def _split_bytes(parts: AsyncIterator[bytes], size: int) -> AsyncIterator[bytes]:
+async def _fail(
+    wire: WireFormat, frame: Frame, call: Call[Any], error: BaseException
+) -> AsyncIterator[bytes]:
+    """The failure as the wire shows it: an error frame, half a frame, or a dropped line."""
+    call.error = error
+    if isinstance(error, MalformedFrameError):
+        yield frame.data[: len(frame.data) // 2]
+    if isinstance(error, (ConnectionDroppedError, MalformedFrameError)):
+        raise DroppedConnection(str(error))
+    status, kind, _ = status_of(error)
+    yield wire.error_frame(str(error), kind, status)
+
+
+async def _abort(first: bytes, error: BaseException) -> AsyncIterator[bytes]:
+    if isinstance(error, MalformedFrameError):
+        yield first[: len(first) // 2]
+    raise DroppedConnection(str(error))
+
+
+def _matched_stop(text: str, stop: Any) -> str | None:
+    """The stop sequence that ends the text (the earliest), if one does."""
+    found = [(text.find(s), s) for s in stop or () if s and s in text]
+    return min(found)[1] if found else None
+
+
+async def split_bytes(parts: AsyncIterator[bytes], size: int) -> AsyncIterator[bytes]:
     """The same bytes in writes of at most `size`, cutting frames (and UTF-8 characters)
     anywhere, to test clients' stream parsers."""
     async for part in parts:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,8 +25,12 @@ class Request:
     """The parsed JSON body (None if there was none)."""
     status: int = 200
     """The status the server answered with."""
-    expected: bool = True
-    """False when the script had no answer for it (unknown path, bad body, no response left)."""
+    reason: str = ""
+    """Why the script had no answer for it (unknown path, bad body, no response left)."""
+
+    @property
+    def expected(self) -> bool:
+        return not self.reason
 
 
 @dataclass
@@ -33,6 +38,7 @@ class Journal:
     """Requests in the order they arrived."""
 
     requests: list[Request] = field(default_factory=list)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def record(
         self,
@@ -42,10 +48,11 @@ class Journal:
         body: Any,
         status: int,
         *,
-        expected: bool = True,
+        reason: str = "",
     ) -> None:
         shown = {k: REDACTED if k in SECRET_HEADERS else v for k, v in headers.items()}
-        self.requests.append(Request(method, path, shown, body, status, expected))
+        with self._lock:  # requests are handled concurrently
+            self.requests.append(Request(method, path, shown, body, status, reason))
 
     @property
     def unexpected(self) -> list[Request]:

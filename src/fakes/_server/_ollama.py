@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from langchain_core.messages import BaseMessage, convert_to_messages
+from langchain_core.messages import (
+    AIMessage,
+    BaseMessage,
+    HumanMessage,
+    SystemMessage,
+    ToolMessage,
+)
 
 from ._wire import Frame, Reply, json_line
 
@@ -24,15 +30,19 @@ class Chat:
         return body.get("stream", True) is not False  # Ollama streams unless told not to
 
     def messages(self, body: dict[str, Any]) -> list[BaseMessage]:
-        try:
-            return convert_to_messages(
-                [
-                    {"role": m.get("role"), "content": m.get("content") or ""}
-                    for m in body["messages"]
-                ]
-            )
-        except (ValueError, TypeError, KeyError, AttributeError):
-            return []
+        messages: list[BaseMessage] = []
+        for message in body["messages"]:
+            role, content = message.get("role"), str(message.get("content") or "")
+            if role == "tool":
+                call_id = message.get("tool_call_id") or message.get("tool_name") or ""
+                messages.append(ToolMessage(content, tool_call_id=str(call_id)))
+            elif role == "assistant":
+                messages.append(AIMessage(content))
+            elif role == "system":
+                messages.append(SystemMessage(content))
+            else:
+                messages.append(HumanMessage(content))
+        return messages
 
     def options(self, body: dict[str, Any]) -> dict[str, Any]:
         options: dict[str, Any] = {k: body[k] for k in ("tools", "model") if k in body}
@@ -92,5 +102,5 @@ class Chat:
     def error_body(self, message: str, kind: str, status: int) -> dict[str, Any]:
         return {"error": message}
 
-    def error_frame(self, message: str, kind: str) -> bytes:
+    def error_frame(self, message: str, kind: str, status: int) -> bytes:
         return json_line({"error": message}).data

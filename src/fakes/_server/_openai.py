@@ -18,6 +18,13 @@ def _usage(reply: Reply) -> dict[str, int]:
     }
 
 
+def _with_stop_list(options: dict[str, Any]) -> dict[str, Any]:
+    """OpenAI takes `stop` as one string or a list; the script wants a list."""
+    if isinstance(options.get("stop"), str):
+        options["stop"] = [options["stop"]]
+    return options
+
+
 def _error_body(message: str, kind: str, status: int) -> dict[str, Any]:
     return {"error": {"message": message, "type": kind, "code": status}}
 
@@ -43,7 +50,9 @@ class ChatCompletions:
             return []  # rules then see no text; the journal keeps the raw body
 
     def options(self, body: dict[str, Any]) -> dict[str, Any]:
-        return {k: body[k] for k in ("stop", "tools", "tool_choice", "model") if k in body}
+        return _with_stop_list(
+            {k: body[k] for k in ("stop", "tools", "tool_choice", "model") if k in body}
+        )
 
     def _chunk(
         self, reply: Reply, delta: dict[str, Any], finish: str | None = None
@@ -83,7 +92,9 @@ class ChatCompletions:
         return frames
 
     def whole(self, reply: Reply) -> dict[str, Any]:
-        message: dict[str, Any] = {"role": "assistant", "content": reply.text or None}
+        # content is null only beside tool calls, as the API sends it.
+        content = reply.text if reply.text or not reply.response.tool_calls else None
+        message: dict[str, Any] = {"role": "assistant", "content": content}
         if reply.response.tool_calls:
             message["tool_calls"] = [
                 {
@@ -107,7 +118,7 @@ class ChatCompletions:
     def error_body(self, message: str, kind: str, status: int) -> dict[str, Any]:
         return _error_body(message, kind, status)
 
-    def error_frame(self, message: str, kind: str) -> bytes:
+    def error_frame(self, message: str, kind: str, status: int) -> bytes:
         return data_frame({"error": {"message": message, "type": kind}}).data
 
 
@@ -132,7 +143,7 @@ class Completions:
         return [HumanMessage(prompt[0] if isinstance(prompt, list) else prompt)]
 
     def options(self, body: dict[str, Any]) -> dict[str, Any]:
-        return {k: body[k] for k in ("stop", "model", "max_tokens") if k in body}
+        return _with_stop_list({k: body[k] for k in ("stop", "model", "max_tokens") if k in body})
 
     def _chunk(self, reply: Reply, text: str, finish: str | None = None) -> dict[str, Any]:
         return {
@@ -162,5 +173,5 @@ class Completions:
     def error_body(self, message: str, kind: str, status: int) -> dict[str, Any]:
         return _error_body(message, kind, status)
 
-    def error_frame(self, message: str, kind: str) -> bytes:
+    def error_frame(self, message: str, kind: str, status: int) -> bytes:
         return data_frame({"error": {"message": message, "type": kind}}).data

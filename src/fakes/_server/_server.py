@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import socket
 import threading
 import time
 import warnings
@@ -12,10 +14,21 @@ import uvicorn
 
 from .._chat_model import FakeChatModel
 from .._errors import FakesError
-from ._app import ProviderApp
+from ._app import DroppedConnection, ProviderApp
 from ._journal import Journal
 
 LOOPBACK = "127.0.0.1"
+
+
+class _QuietDrops(logging.Filter):
+    """Scripted dropped connections are the point, not news: keep their tracebacks out."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        return not isinstance(error, DroppedConnection)
+
+
+logging.getLogger("uvicorn.error").addFilter(_QuietDrops())
 
 
 class FakeProviderServer:
@@ -36,26 +49,16 @@ class FakeProviderServer:
         frame_bytes: int | None = None,
     ) -> None:
         """`frame_bytes` cuts the streamed bytes into writes of at most that many bytes."""
-        if host != LOOPBACK:
+        if host not in (LOOPBACK, "localhost", "::1"):
             warnings.warn(
                 f"the fake provider listens on {host}, not only on this machine's loopback",
                 stacklevel=2,
             )
         self.model = model
         self.provider = ProviderApp(model, frame_bytes=frame_bytes)
-        # log_config=None: uvicorn's records go to the root logger (pytest captures them)
-        # instead of printing a traceback for each connection a script drops.
-        config = uvicorn.Config(
-            self.provider,
-            host=host,
-            port=port,
-            log_config=None,
-            log_level="warning",
-            lifespan="off",
-            access_log=False,
-        )
-        self._server = uvicorn.Server(config)
+        self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
+        self._listener: socket.socket | None = None
         self.host = host
         self.port = port
 
@@ -84,28 +87,63 @@ class FakeProviderServer:
         return self.url
 
     def start(self, timeout: float = 10.0) -> FakeProviderServer:
+        """Bind the port (0: any free one) and serve in a background thread."""
+        if self._thread is not None:
+            raise FakesError("the fake provider is already running; stop() it first")
+        listener = socket.socket(socket.AF_INET6 if ":" in self.host else socket.AF_INET)
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            listener.bind((self.host, self.port))
+        except OSError as error:
+            listener.close()
+            raise FakesError(
+                f"the fake provider cannot listen on {self.host}:{self.port} ({error.strerror}); "
+                "choose another port, or 0 for any free one"
+            ) from None
+        self.port = listener.getsockname()[1]
+        # log_config=None: uvicorn's records go to the root logger (pytest captures them).
+        # A short graceful shutdown: stop() must not wait on a client still reading.
+        config = uvicorn.Config(
+            self.provider,
+            log_config=None,
+            log_level="warning",
+            lifespan="off",
+            access_log=False,
+            timeout_graceful_shutdown=1,
+        )
+        server = uvicorn.Server(config)
+        self._server = server
         self._thread = threading.Thread(
-            target=self._server.run, name="streamfakes-server", daemon=True
+            target=server.run,
+            kwargs={"sockets": [listener]},
+            name="streamfakes-server",
+            daemon=True,
         )
         self._thread.start()
         deadline = time.monotonic() + timeout
-        while not self._server.started:
+        while not server.started:
             if not self._thread.is_alive() or time.monotonic() > deadline:
-                raise FakesError(f"the fake provider could not start on {self.host}:{self.port}")
+                self.stop()
+                raise FakesError(f"the fake provider did not start on {self.url}")
             time.sleep(0.005)
-        sockets = self._server.servers[0].sockets
-        self.port = sockets[0].getsockname()[1]
+        self._listener = listener
         return self
 
     def stop(self, timeout: float = 10.0) -> None:
-        """Stop serving and wait for the thread (its sockets close with it)."""
-        if self._thread is None:
+        """Stop serving and wait for the thread; its sockets close with it."""
+        if self._thread is None or self._server is None:
             return
         self._server.should_exit = True
         self._thread.join(timeout)
+        if self._thread.is_alive():  # still inside a response: cut it short
+            self._server.force_exit = True
+            self._thread.join(timeout)
         if self._thread.is_alive():
             raise FakesError("the fake provider did not stop in time")
+        if self._listener is not None:
+            self._listener.close()
         self._thread = None
+        self._server = None
 
     def check_all_expected(self) -> None:
         """Raise `FakesError` listing the requests the script had no answer for."""
@@ -119,7 +157,7 @@ class FakeProviderServer:
             )
 
     def __enter__(self) -> FakeProviderServer:
-        return self.start()
+        return self if self._thread is not None else self.start()
 
     def __exit__(
         self,

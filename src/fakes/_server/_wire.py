@@ -32,6 +32,8 @@ class Reply:
     call_index: int
     input_tokens: int
     output_tokens: int
+    stop_sequence: str | None = None
+    """The stop sequence that ended the text, if one did."""
 
     @property
     def text(self) -> str:
@@ -64,7 +66,7 @@ class WireFormat(Protocol):
 
     def error_body(self, message: str, kind: str, status: int) -> dict[str, Any]: ...
 
-    def error_frame(self, message: str, kind: str) -> bytes:
+    def error_frame(self, message: str, kind: str, status: int) -> bytes:
         """How an error mid-stream looks on the wire."""
 
 
