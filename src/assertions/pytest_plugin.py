@@ -167,11 +167,12 @@ def fake_provider(request: pytest.FixtureRequest) -> Iterator[Callable[..., Fake
     def start(
         responses: Any = None, *, frame_bytes: int | None = None, **settings: Any
     ) -> FakeProviderServer:
-        model = (
-            responses
-            if isinstance(responses, FakeChatModel)
-            else FakeChatModel(responses=responses, **settings)
-        )
+        if isinstance(responses, FakeChatModel):
+            model = responses
+        elif responses is None and "rules" not in settings:  # the marker's script
+            model = _Factory(FakeChatModel, request)(**settings)
+        else:
+            model = FakeChatModel(responses=responses, **settings)
         servers.append(FakeProviderServer(model, frame_bytes=frame_bytes).start())
         return servers[-1]
 

@@ -171,3 +171,65 @@ async def test_openai_completions_llm_astream_events(fake_provider: Start) -> No
     events = [e async for e in llm.astream_events("p", version="v2")]
     tokens = [e["data"]["chunk"] for e in events if e["event"] == "on_llm_stream"]
     assert [t for t in tokens if t] == ["plain", " LLM", " text"]
+
+
+def test_a_rule_sees_each_clients_tool_results(fake_provider: Start) -> None:
+    """A second turn after a tool result: the rule must see the tool's text."""
+    from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
+
+    from fakes import FakeChatModel, Rule
+
+    history = [
+        HumanMessage("weather in Paris?"),
+        AIMessage(
+            "", tool_calls=[{"name": "get_weather", "args": {"city": "Paris"}, "id": "call_1"}]
+        ),
+        ToolMessage("sunny", tool_call_id="call_1"),
+    ]
+    for name, make in CHAT_CLIENTS.items():
+        model = FakeChatModel(rules=[Rule(contains="sunny", response=f"{name}: it is sunny")])
+        server = fake_provider(model)
+        answer = make(server).bind_tools([WEATHER_TOOL]).invoke(history)
+        assert answer.content == f"{name}: it is sunny"
+
+
+@pytest.mark.parametrize("name", CHAT_CLIENTS)
+def test_every_format_survives_frames_split_anywhere(fake_provider: Start, name: str) -> None:
+    text = "héllo wörld ✓ ünïcode"
+    server = fake_provider([text], frame_bytes=3)
+    assert "".join(str(c.content) for c in CHAT_CLIENTS[name](server).stream("x")) == text
+
+
+@pytest.mark.parametrize("name", CHAT_CLIENTS)
+async def test_every_format_breaks_the_connection_when_scripted(
+    fake_provider: Start, name: str
+) -> None:
+    from fakes import ConnectionDroppedError
+
+    server = fake_provider(
+        [Response(text="a b c d", fault=Fault(after_chunks=2, error=ConnectionDroppedError))]
+    )
+    received = []
+    with pytest.raises(Exception) as raised:
+        async for chunk in CHAT_CLIENTS[name](server).astream("x"):
+            received.append(chunk.content)
+    assert "".join(map(str, received)) == "a b"
+    assert (
+        "connect" in type(raised.value).__name__.lower()
+        or "protocol" in type(raised.value).__name__.lower()
+        or "peer closed" in str(raised.value)
+    )
+
+
+def test_ollama_streams_thinking_before_the_answer(fake_provider: Start) -> None:
+    server = fake_provider([Response(reasoning="Let me think.", text="Done.")])
+    model = ChatOllama(base_url=server.ollama_base_url, model="llama-fake", reasoning=True)
+    total = add_up(list(model.stream("x")))
+    assert total.content == "Done."
+    assert total.additional_kwargs.get("reasoning_content") == "Let me think."
+
+
+@pytest.mark.streamfakes(script="scripts/openai_hello.yaml")
+def test_the_fixture_loads_the_markers_script(fake_provider: Start) -> None:
+    server = fake_provider()
+    assert _openai_chat(server).invoke("x").content == "Hello from a script file"

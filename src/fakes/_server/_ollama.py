@@ -83,7 +83,12 @@ class Chat:
         ]
 
     def frames(self, reply: Reply, body: dict[str, Any]) -> list[Frame]:
+        # Reasoning streams first, as Ollama's `thinking`, then the content.
         frames = [
+            json_line(self._line(reply, {"content": "", "thinking": p}, done=False), chunk=True)
+            for p in reply.pieces.reasoning
+        ]
+        frames += [
             json_line(self._line(reply, {"content": p}, done=False), chunk=True)
             for p in reply.pieces.text
         ]
@@ -95,6 +100,8 @@ class Chat:
 
     def whole(self, reply: Reply) -> dict[str, Any]:
         message: dict[str, Any] = {"content": reply.text}
+        if reply.pieces.reasoning:
+            message["thinking"] = "".join(reply.pieces.reasoning)
         if reply.response.tool_calls:
             message["tool_calls"] = self._tool_calls(reply)
         return self._line(reply, message, done=True)

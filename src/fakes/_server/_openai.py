@@ -26,7 +26,7 @@ def _with_stop_list(options: dict[str, Any]) -> dict[str, Any]:
 
 
 def _error_body(message: str, kind: str, status: int) -> dict[str, Any]:
-    return {"error": {"message": message, "type": kind, "code": status}}
+    return {"error": {"message": message, "type": kind, "param": None, "code": None}}
 
 
 class ChatCompletions:

@@ -149,7 +149,9 @@ class FakeProviderServer:
         """Raise `FakesError` listing the requests the script had no answer for."""
         unexpected = self.journal.unexpected
         if unexpected:
-            lines = "\n".join(f"  {r.method} {r.path} -> {r.status}" for r in unexpected)
+            lines = "\n".join(
+                f"  {r.method} {r.path} -> {r.status}: {r.reason}" for r in unexpected
+            )
             raise FakesError(
                 f"the fake provider got {len(unexpected)} request(s) its script did not "
                 f"expect:\n{lines}\nScript a response for each (or a rule), or check the "
