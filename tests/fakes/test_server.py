@@ -226,7 +226,7 @@ def test_wrong_path(fake_provider):
     result.stdout.fnmatch_lines(
         [
             "the fake provider got 1 request(s) its script did not expect:",
-            "  POST /v2/chat -> 404",
+            "  POST /v2/chat -> 404: unknown path",
             "Script a response for each (or a rule), or check the client's base_url and path.",
             "Allow it with @pytest.mark.streamfakes(allow_unexpected=True).",
         ]
