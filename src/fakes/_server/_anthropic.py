@@ -12,7 +12,7 @@ from langchain_core.messages import (
     ToolMessage,
 )
 
-from ._wire import Frame, Reply, event_frame
+from ._wire import ChatRequests, Frame, Reply, event_frame
 
 _STOP_REASONS = {
     "stop": "end_turn",
@@ -22,17 +22,9 @@ _STOP_REASONS = {
 }
 
 
-class Messages:
+class Messages(ChatRequests):
     path = "/v1/messages"
     media_type = "text/event-stream"
-
-    def problem(self, body: Any) -> str | None:
-        if not isinstance(body, dict) or not isinstance(body.get("messages"), list):
-            return "expected a JSON object with a 'messages' list"
-        return None
-
-    def streaming(self, body: dict[str, Any]) -> bool:
-        return bool(body.get("stream"))
 
     def messages(self, body: dict[str, Any]) -> list[BaseMessage]:
         """The conversation as LangChain messages: system prompt, turns, tool use/results."""

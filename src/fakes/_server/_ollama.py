@@ -12,19 +12,14 @@ from langchain_core.messages import (
     ToolMessage,
 )
 
-from ._wire import Frame, Reply, json_line
+from ._wire import ChatRequests, Frame, Reply, json_line
 
 CREATED_AT = "2023-11-14T22:13:20Z"  # fixed, like CREATED
 
 
-class Chat:
+class Chat(ChatRequests):
     path = "/api/chat"
     media_type = "application/x-ndjson"
-
-    def problem(self, body: Any) -> str | None:
-        if not isinstance(body, dict) or not isinstance(body.get("messages"), list):
-            return "expected a JSON object with a 'messages' list"
-        return None
 
     def streaming(self, body: dict[str, Any]) -> bool:
         return body.get("stream", True) is not False  # Ollama streams unless told not to

@@ -7,7 +7,7 @@ from typing import Any
 from langchain_core.messages import BaseMessage, HumanMessage, convert_to_messages
 
 from .._chunks import finish_reason
-from ._wire import CREATED, Frame, Reply, data_frame
+from ._wire import CREATED, ChatRequests, Frame, Reply, data_frame
 
 
 def _usage(reply: Reply) -> dict[str, int]:
@@ -29,19 +29,11 @@ def _error_body(message: str, kind: str, status: int) -> dict[str, Any]:
     return {"error": {"message": message, "type": kind, "param": None, "code": None}}
 
 
-class ChatCompletions:
+class ChatCompletions(ChatRequests):
     """`POST /v1/chat/completions` (openai SDK, langchain-openai's ChatOpenAI)."""
 
     path = "/v1/chat/completions"
     media_type = "text/event-stream"
-
-    def problem(self, body: Any) -> str | None:
-        if not isinstance(body, dict) or not isinstance(body.get("messages"), list):
-            return "expected a JSON object with a 'messages' list"
-        return None
-
-    def streaming(self, body: dict[str, Any]) -> bool:
-        return bool(body.get("stream"))
 
     def messages(self, body: dict[str, Any]) -> list[BaseMessage]:
         try:

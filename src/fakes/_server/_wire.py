@@ -70,6 +70,19 @@ class WireFormat(Protocol):
         """How an error mid-stream looks on the wire."""
 
 
+class ChatRequests:
+    """What the chat formats share: a JSON body with a `messages` list; `stream` asks to
+    stream."""
+
+    def problem(self, body: Any) -> str | None:
+        if not isinstance(body, dict) or not isinstance(body.get("messages"), list):
+            return "expected a JSON object with a 'messages' list"
+        return None
+
+    def streaming(self, body: dict[str, Any]) -> bool:
+        return bool(body.get("stream"))
+
+
 def dumps(data: Any) -> str:
     return json.dumps(data, separators=(",", ":"), ensure_ascii=False)
 
