@@ -1,0 +1,193 @@
+"""The streaming conformance suite for chat model integrations (needs pytest).
+
+Subclass `ChatModelStreamingSuite`, say how to build your model against a fake provider's
+base URL and which capabilities it has; pytest then runs every check on it, offline:
+
+    class TestMyChatModel(ChatModelStreamingSuite):
+        def build(self, server):
+            return ChatOpenAI(base_url=server.openai_base_url, api_key="k", model="m")
+
+Unsupported capabilities are skipped with the reason, never passed silently.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Iterator, Sequence
+from typing import Any, ClassVar
+
+import pytest
+from langchain_core.callbacks import BaseCallbackHandler
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import AIMessageChunk
+
+from fakes import FakeChatModel, FakeProviderServer, Response, ToolCall
+
+from ._checks import check_event_stream
+from ._chunks import add_up
+from ._collect import acollect_events
+
+TEXT = "Streaming works token by token, as it should."
+WEATHER_TOOL = {
+    "type": "function",
+    "function": {
+        "name": "get_weather",
+        "description": "Get the weather in a city.",
+        "parameters": {"type": "object", "properties": {"city": {"type": "string"}}},
+    },
+}
+
+
+class _TokenCounter(BaseCallbackHandler):
+    def __init__(self) -> None:
+        self.tokens: list[str] = []
+
+    def on_llm_new_token(self, token: Any, **kwargs: Any) -> None:
+        self.tokens.append(str(token))
+
+
+class ChatModelStreamingSuite:
+    """Checks that a chat model streams as LangChain expects, against a fake provider."""
+
+    __test__ = False  # collected through subclasses only
+    has_tool_calling: ClassVar[bool] = True
+    has_parallel_tool_calls: ClassVar[bool] = True
+    returns_usage: ClassVar[bool] = True
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls.__test__ = True
+
+    def build(self, server: FakeProviderServer) -> BaseChatModel:
+        """Your model, configured to talk to `server` (its *_base_url)."""
+        raise NotImplementedError("build(server) must return the model under test")
+
+    @contextlib.contextmanager
+    def serving(self, *responses: Any) -> Iterator[tuple[FakeProviderServer, BaseChatModel]]:
+        with FakeProviderServer(FakeChatModel(responses=list(responses), cycle=True)) as server:
+            yield server, self.build(server)
+
+    # -- the checks ------------------------------------------------------------------
+
+    def test_text_streams_as_several_chunks_in_order(self) -> None:
+        with self.serving(TEXT) as (_, model):
+            chunks = list(model.stream("hi"))
+        texts = [c.text for c in chunks if c.text]
+        _expect(
+            len(texts) > 1,
+            "the provider streamed the answer token by token, so stream() must yield several "
+            "text chunks (is _stream implemented, and does it yield each delta?)",
+            f"got {len(texts)} chunk(s) with text: {texts!r}",
+        )
+        _expect(
+            all(isinstance(c, AIMessageChunk) for c in chunks),
+            "stream() must yield AIMessageChunk objects",
+            f"got {sorted({type(c).__name__ for c in chunks})}",
+        )
+        _expect(
+            "".join(texts) == TEXT,
+            "the chunks, in order, must spell the answer",
+            f"got {''.join(texts)!r}",
+        )
+
+    def test_chunks_add_up_to_invoke_and_async_agrees(self) -> None:
+        with self.serving(TEXT) as (_, model):
+            streamed = add_up(list(model.stream("hi")))
+            astreamed = add_up(asyncio.run(_collect(model.astream("hi"))))
+            invoked = model.invoke("hi")
+        _expect(
+            streamed.text == invoked.text,
+            "the stream must add up to invoke()'s answer",
+            f"stream: {streamed.text!r}, invoke: {invoked.text!r}",
+        )
+        _expect(
+            astreamed.text == streamed.text,
+            "astream() must stream what stream() does",
+            f"astream: {astreamed.text!r}",
+        )
+
+    def test_exactly_one_last_chunk(self) -> None:
+        with self.serving(TEXT) as (_, model):
+            chunks = list(model.stream("hi"))
+        positions = [getattr(c, "chunk_position", None) for c in chunks]
+        _expect(
+            positions.count("last") == 1 and positions[-1] == "last",
+            "exactly one chunk, the final one, must have chunk_position='last'",
+            f"got positions {positions}",
+        )
+
+    def test_usage_is_reported_once_and_matches(self) -> None:
+        if not self.returns_usage:
+            pytest.skip("returns_usage = False: the model reports no usage")
+        with self.serving(Response(text=TEXT, usage={"input_tokens": 11, "output_tokens": 7})) as (
+            _,
+            model,
+        ):
+            chunks = list(model.stream("hi"))
+        reported = [i for i, c in enumerate(chunks) if c.usage_metadata]
+        _expect(
+            len(reported) == 1,
+            "usage_metadata must be on exactly one chunk (chunks add up)",
+            f"on chunks {reported}",
+        )
+        usage: dict[str, Any] = dict(chunks[reported[0]].usage_metadata or {})
+        _expect(
+            (usage.get("input_tokens"), usage.get("output_tokens")) == (11, 7),
+            "usage must be what the provider reported (input 11, output 7)",
+            f"got {usage}",
+        )
+
+    def test_tool_call_fragments_parse(self) -> None:
+        if not self.has_tool_calling:
+            pytest.skip("has_tool_calling = False")
+        call = ToolCall("get_weather", {"city": "Paris"}, id="call_1", fragments=4)
+        with self.serving(Response(tool_calls=[call])) as (_, model):
+            total = add_up(list(model.bind_tools([WEATHER_TOOL]).stream("weather?")))
+        got = [(c["name"], c["args"]) for c in total.tool_calls]
+        _expect(
+            got == [("get_weather", {"city": "Paris"})],
+            "the tool call's argument fragments must add up to the scripted call",
+            f"got tool_calls {total.tool_calls}, invalid {total.invalid_tool_calls}",
+        )
+
+    def test_parallel_tool_calls_parse(self) -> None:
+        if not (self.has_tool_calling and self.has_parallel_tool_calls):
+            pytest.skip("has_parallel_tool_calls = False")
+        calls = [ToolCall("get_weather", {"city": c}, id=f"call_{c}") for c in ("Paris", "Oslo")]
+        with self.serving(Response(tool_calls=calls)) as (_, model):
+            total = add_up(list(model.bind_tools([WEATHER_TOOL]).stream("weather?")))
+        got = [c["args"] for c in total.tool_calls]
+        _expect(
+            got == [{"city": "Paris"}, {"city": "Oslo"}],
+            "parallel tool calls must stay apart",
+            f"got {total.tool_calls}",
+        )
+
+    def test_the_event_stream_is_well_formed(self) -> None:
+        with self.serving(TEXT) as (_, model):
+            events = asyncio.run(acollect_events(model, "hi"))
+        check_event_stream(events)
+
+    def test_on_llm_new_token_fires_once_per_chunk(self) -> None:
+        counter = _TokenCounter()
+        with self.serving(TEXT) as (_, model):
+            chunks = list(model.stream("hi", {"callbacks": [counter]}))
+        _expect(
+            len(counter.tokens) == len(chunks),
+            "on_llm_new_token must fire once per streamed chunk",
+            f"{len(counter.tokens)} callbacks for {len(chunks)} chunks",
+        )
+
+
+async def _collect(stream: Any) -> list[Any]:
+    return [chunk async for chunk in stream]
+
+
+def _expect(ok: bool, rule: str, got: str) -> None:
+    __tracebackhide__ = True
+    if not ok:
+        pytest.fail(f"{rule}; {got}", pytrace=False)
+
+
+__all__: Sequence[str] = ["ChatModelStreamingSuite"]

@@ -1,0 +1,132 @@
+"""The conformance suite, run on real integrations against the fake provider."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from langchain_anthropic import ChatAnthropic
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import AIMessageChunk
+from langchain_core.outputs import ChatGenerationChunk
+from langchain_ollama import ChatOllama
+from langchain_openai import ChatOpenAI
+
+from assertions.conformance import ChatModelStreamingSuite
+from fakes import FakeProviderServer
+
+
+class TestChatOpenAIConformance(ChatModelStreamingSuite):
+    def build(self, server: FakeProviderServer) -> BaseChatModel:
+        return ChatOpenAI(
+            base_url=server.openai_base_url,
+            api_key="k",
+            model="gpt-fake",
+            stream_usage=True,
+            max_retries=0,
+        )
+
+
+class TestChatAnthropicConformance(ChatModelStreamingSuite):
+    def build(self, server: FakeProviderServer) -> BaseChatModel:
+        return ChatAnthropic(
+            base_url=server.anthropic_base_url, api_key="k", model="claude-fake", max_retries=0
+        )
+
+
+class TestChatOllamaConformance(ChatModelStreamingSuite):
+    def build(self, server: FakeProviderServer) -> BaseChatModel:
+        return ChatOllama(base_url=server.ollama_base_url, model="llama-fake")
+
+
+# -- the mutation check: broken integrations fail, naming the problem -----------------
+
+
+class OneChunkChatOpenAI(ChatOpenAI):
+    """Buffers the whole answer into one chunk (streaming switched off)."""
+
+    disable_streaming: bool = True
+
+
+class UsageTwiceChatOpenAI(ChatOpenAI):
+    """Puts usage on every chunk, so it adds up to too much."""
+
+    def _stream(self, *args: Any, **kwargs: Any) -> Iterator[ChatGenerationChunk]:
+        for chunk in super()._stream(*args, **kwargs):
+            assert isinstance(chunk.message, AIMessageChunk)
+            chunk.message.usage_metadata = {
+                "input_tokens": 11,
+                "output_tokens": 7,
+                "total_tokens": 18,
+            }
+            yield chunk
+
+
+class DropsFragmentsChatOpenAI(ChatOpenAI):
+    """Keeps only the first fragment of each tool call's arguments."""
+
+    def _stream(self, *args: Any, **kwargs: Any) -> Iterator[ChatGenerationChunk]:
+        for chunk in super()._stream(*args, **kwargs):
+            assert isinstance(chunk.message, AIMessageChunk)
+            if any(c.get("name") is None for c in chunk.message.tool_call_chunks):
+                continue
+            yield chunk
+
+
+class NoLastChunkChatOpenAI(ChatOpenAI):
+    """Overrides stream() and so never sends a chunk marked chunk_position='last'."""
+
+    def stream(self, *args: Any, **kwargs: Any) -> Iterator[AIMessageChunk]:  # type: ignore[override]
+        for chunk in super().stream(*args, **kwargs):
+            if chunk.chunk_position != "last":
+                yield chunk
+
+
+def suite_for(model_class: type[ChatOpenAI]) -> ChatModelStreamingSuite:
+    class Suite(ChatModelStreamingSuite):
+        def build(self, server: FakeProviderServer) -> BaseChatModel:
+            return model_class(
+                base_url=server.openai_base_url,
+                api_key="k",
+                model="gpt-fake",
+                stream_usage=True,
+                max_retries=0,
+            )
+
+    Suite.__test__ = False
+    return Suite()
+
+
+@pytest.mark.parametrize(
+    ("broken", "check", "message"),
+    [
+        (
+            OneChunkChatOpenAI,
+            "test_text_streams_as_several_chunks_in_order",
+            "stream() must yield several text chunks",
+        ),
+        (
+            UsageTwiceChatOpenAI,
+            "test_usage_is_reported_once_and_matches",
+            "usage_metadata must be on exactly one chunk",
+        ),
+        (
+            DropsFragmentsChatOpenAI,
+            "test_tool_call_fragments_parse",
+            "the tool call's argument fragments must add up",
+        ),
+        (
+            NoLastChunkChatOpenAI,
+            "test_exactly_one_last_chunk",
+            "exactly one chunk, the final one, must have chunk_position='last'",
+        ),
+    ],
+    ids=["buffers into one chunk", "usage twice", "drops fragments", "no last chunk"],
+)
+def test_a_broken_integration_fails_naming_the_problem(
+    broken: type[ChatOpenAI], check: str, message: str
+) -> None:
+    with pytest.raises(pytest.fail.Exception) as raised:
+        getattr(suite_for(broken), check)()
+    assert message in str(raised.value), str(raised.value)
