@@ -1,6 +1,7 @@
 """The streaming conformance suite for chat model integrations (needs pytest).
 
-Subclass `ChatModelStreamingSuite`, say how to build your model against a fake provider's
+Subclass `ChatModelStreamingSuite` (or `LLMStreamingSuite` for plain-string LLMs), say how
+to build your model against a fake provider's
 base URL and which capabilities it has; pytest then runs every check on it, offline:
 
     class TestMyChatModel(ChatModelStreamingSuite):
@@ -14,15 +15,26 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections.abc import Iterator, Sequence
 from typing import Any, ClassVar
 
 import pytest
 from langchain_core.callbacks import BaseCallbackHandler
-from langchain_core.language_models import BaseChatModel
+from langchain_core.language_models import BaseChatModel, BaseLLM
 from langchain_core.messages import AIMessageChunk
 
-from fakes import FakeChatModel, FakeProviderServer, Response, ToolCall
+from fakes import (
+    FakeChatModel,
+    FakeProviderServer,
+    Fault,
+    Latency,
+    RateLimitError,
+    Response,
+    Rule,
+    ToolCall,
+    split_text,
+)
 
 from ._checks import check_event_stream
 from ._chunks import add_up
@@ -54,6 +66,8 @@ class ChatModelStreamingSuite:
     has_tool_calling: ClassVar[bool] = True
     has_parallel_tool_calls: ClassVar[bool] = True
     returns_usage: ClassVar[bool] = True
+    has_raw_tool_arguments: ClassVar[bool] = True
+    """False for wire formats that carry tool arguments parsed (Ollama): no JSON to break."""
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -179,6 +193,162 @@ class ChatModelStreamingSuite:
             f"{len(counter.tokens)} callbacks for {len(chunks)} chunks",
         )
 
+    def test_invalid_tool_call_json_lands_in_invalid_tool_calls(self) -> None:
+        if not (self.has_tool_calling and self.has_raw_tool_arguments):
+            pytest.skip("has_raw_tool_arguments = False: the wire carries parsed arguments")
+        broken = ToolCall("get_weather", raw_args='{"city": Paris}', id="call_1")
+        with self.serving(Response(tool_calls=[broken])) as (_, model):
+            total = add_up(list(model.bind_tools([WEATHER_TOOL]).stream("weather?")))
+        _expect(
+            not total.tool_calls
+            and [c["args"] for c in total.invalid_tool_calls] == ['{"city": Paris}'],
+            "arguments that are not JSON must land in invalid_tool_calls, untouched",
+            f"got tool_calls {total.tool_calls}, invalid {total.invalid_tool_calls}",
+        )
+
+    def test_model_name_and_finish_reason_come_through(self) -> None:
+        with self.serving(TEXT) as (server, model):
+            total = add_up(list(model.stream("hi")))
+            sent_model = server.journal.requests[-1].body.get("model")
+        metadata = total.response_metadata
+        _expect(
+            metadata.get("model_name") == sent_model,
+            "response_metadata['model_name'] must name the model the provider answered as",
+            f"got {metadata.get('model_name')!r} (the request asked for {sent_model!r})",
+        )
+        reasons = {
+            k: metadata[k] for k in ("finish_reason", "stop_reason", "done_reason") if k in metadata
+        }
+        _expect(bool(reasons), "response_metadata must say why the answer ended", f"got {metadata}")
+
+    def test_batch_answers_each_input(self) -> None:
+        rules = [Rule(contains=f"question {n}", response=f"answer {n}") for n in range(3)]
+        with FakeProviderServer(FakeChatModel(rules=rules)) as server:
+            answers = self.build(server).batch([f"question {n}" for n in range(3)])
+        got = [a.text for a in answers]
+        _expect(
+            got == [f"answer {n}" for n in range(3)],
+            "batch() must answer each input, in order",
+            f"got {got}",
+        )
+
+    def test_stream_events_v3_rebuilds_the_answer(self) -> None:
+        if not hasattr(BaseChatModel, "stream_events"):
+            pytest.skip("stream_events(version='v3') needs langchain-core 1.4+")
+        with self.serving(TEXT) as (_, model):
+            output = model.stream_events("hi", version="v3").output
+        _expect(
+            output.text == TEXT,
+            "v3 content-block events must rebuild the answer",
+            f"got {output.text!r}",
+        )
+
+    def test_breaking_out_closes_the_http_stream(self) -> None:
+        long = Response(chunks=[" tok"] * 50, latency=Latency(per_chunk=0.02))
+        with self.serving(long) as (server, model):
+            for chunk in model.stream("hi"):
+                if chunk.text:
+                    break
+            call = server.model.calls[-1]
+            deadline = time.monotonic() + 3
+            while not (call.closed_early or call.finished) and time.monotonic() < deadline:
+                time.sleep(0.01)
+        _expect(
+            call.closed_early,
+            "breaking out of stream() must close the HTTP stream (close the response when "
+            "the generator is closed)",
+            "the server kept streaming to the end"
+            if call.finished
+            else "the server saw no disconnect",
+        )
+
+    def test_a_mid_stream_error_comes_after_the_chunks_received(self) -> None:
+        broken = Response(text=TEXT, fault=Fault(after_chunks=3))
+        received: list[str] = []
+        # Each client names the error its own way: any exception will do.
+        with self.serving(broken) as (_, model), pytest.raises(Exception):  # noqa: B017
+            for chunk in model.stream("hi"):
+                received.append(chunk.text)
+        expected = "".join(split_text(TEXT)[:3])
+        _expect(
+            "".join(received) == expected,
+            "a provider error mid-stream must raise after the chunks already received, "
+            "without repeating them (no silent retry of a half-streamed answer)",
+            f"received {''.join(received)!r} before the error, expected {expected!r}",
+        )
+
+    def test_a_rate_limit_raises_before_any_chunk(self) -> None:
+        received: list[str] = []
+        limited = Fault(error=RateLimitError(retry_after=0))
+        with self.serving(limited) as (_, model), pytest.raises(Exception):  # noqa: B017
+            for chunk in model.stream("hi"):
+                received.append(chunk.text)
+        _expect(not any(received), "a 429 must raise before any chunk", f"received {received}")
+
+
+class LLMStreamingSuite:
+    """Checks that a plain-string LLM streams as LangChain expects, against a fake provider."""
+
+    __test__ = False
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls.__test__ = True
+
+    def build(self, server: FakeProviderServer) -> BaseLLM:
+        """Your LLM, configured to talk to `server`."""
+        raise NotImplementedError("build(server) must return the LLM under test")
+
+    @contextlib.contextmanager
+    def serving(self, *responses: Any) -> Iterator[tuple[FakeProviderServer, BaseLLM]]:
+        with FakeProviderServer(FakeChatModel(responses=list(responses), cycle=True)) as server:
+            yield server, self.build(server)
+
+    def test_text_streams_as_several_string_chunks(self) -> None:
+        with self.serving(TEXT) as (_, llm):
+            chunks = list(llm.stream("hi"))
+        texts = [c for c in chunks if c]
+        _expect(
+            len(texts) > 1 and all(isinstance(c, str) for c in chunks),
+            "an LLM's stream() must yield several string chunks (is _stream implemented?)",
+            f"got {chunks!r}",
+        )
+        _expect(
+            "".join(chunks) == TEXT, "the chunks must spell the answer", f"got {''.join(chunks)!r}"
+        )
+
+    def test_chunks_join_to_invoke_and_async_agrees(self) -> None:
+        with self.serving(TEXT) as (_, llm):
+            streamed = "".join(llm.stream("hi"))
+            astreamed = "".join(asyncio.run(_collect(llm.astream("hi"))))
+            invoked = llm.invoke("hi")
+        _expect(
+            streamed == invoked == astreamed,
+            "stream, astream and invoke must agree",
+            f"{streamed!r} / {astreamed!r} / {invoked!r}",
+        )
+
+    def test_on_llm_new_token_fires_once_per_chunk(self) -> None:
+        counter = _TokenCounter()
+        with self.serving(TEXT) as (_, llm):
+            chunks = list(llm.stream("hi", {"callbacks": [counter]}))
+        _expect(
+            counter.tokens == [c for c in chunks],
+            "on_llm_new_token must fire once per chunk (an LLM's _stream calls it itself)",
+            f"{len(counter.tokens)} callbacks for {len(chunks)} chunks",
+        )
+
+    def test_the_event_stream_is_well_formed(self) -> None:
+        with self.serving(TEXT) as (_, llm):
+            events = asyncio.run(acollect_events(llm, "hi"))
+        streamed = [e for e in events if e["event"] == "on_llm_stream"]
+        _expect(
+            len(streamed) > 1,
+            "astream_events must show on_llm_stream per token",
+            f"got {len(streamed)}",
+        )
+        check_event_stream(events)
+
 
 async def _collect(stream: Any) -> list[Any]:
     return [chunk async for chunk in stream]
@@ -190,4 +360,4 @@ def _expect(ok: bool, rule: str, got: str) -> None:
         pytest.fail(f"{rule}; {got}", pytrace=False)
 
 
-__all__: Sequence[str] = ["ChatModelStreamingSuite"]
+__all__: Sequence[str] = ["ChatModelStreamingSuite", "LLMStreamingSuite"]

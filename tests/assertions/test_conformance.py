@@ -7,13 +7,13 @@ from typing import Any
 
 import pytest
 from langchain_anthropic import ChatAnthropic
-from langchain_core.language_models import BaseChatModel
+from langchain_core.language_models import BaseChatModel, BaseLLM
 from langchain_core.messages import AIMessageChunk
 from langchain_core.outputs import ChatGenerationChunk
 from langchain_ollama import ChatOllama
-from langchain_openai import ChatOpenAI
+from langchain_openai import ChatOpenAI, OpenAI
 
-from assertions.conformance import ChatModelStreamingSuite
+from assertions.conformance import ChatModelStreamingSuite, LLMStreamingSuite
 from fakes import FakeProviderServer
 
 
@@ -36,6 +36,8 @@ class TestChatAnthropicConformance(ChatModelStreamingSuite):
 
 
 class TestChatOllamaConformance(ChatModelStreamingSuite):
+    has_raw_tool_arguments = False  # Ollama sends tool arguments as parsed JSON
+
     def build(self, server: FakeProviderServer) -> BaseChatModel:
         return ChatOllama(base_url=server.ollama_base_url, model="llama-fake")
 
@@ -130,3 +132,10 @@ def test_a_broken_integration_fails_naming_the_problem(
     with pytest.raises(pytest.fail.Exception) as raised:
         getattr(suite_for(broken), check)()
     assert message in str(raised.value), str(raised.value)
+
+
+class TestOpenAILLMConformance(LLMStreamingSuite):
+    def build(self, server: FakeProviderServer) -> BaseLLM:
+        return OpenAI(
+            base_url=server.openai_base_url, api_key="k", model="gpt-fake-instruct", max_retries=0
+        )

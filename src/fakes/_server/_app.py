@@ -171,20 +171,25 @@ class ProviderApp:
         delays = iter(self.model._engine.delays(response, tokens, call.index) or [])
         fault = response.fault
         sent = 0
-        for frame in frames:
-            # A fault after N chunks fires before what follows the Nth chunk: the next
-            # chunk, or the closing frames when a format sends fewer chunks than scripted.
-            if fault is not None and sent >= fault.after_chunks and (frame.chunk or sent):
-                async for part in _fail(wire, frame, call, fault.exception()):
-                    yield part
-                return
-            if frame.chunk:
-                delay = next(delays, 0.0)
-                if delay:
-                    await asyncio.sleep(delay)
-                sent += 1
-            yield frame.data
-        call.finished = True
+        try:
+            for frame in frames:
+                # A fault after N chunks fires before what follows the Nth chunk: the next
+                # chunk, or the closing frames when a format sends fewer than scripted.
+                if fault is not None and sent >= fault.after_chunks and (frame.chunk or sent):
+                    async for part in _fail(wire, frame, call, fault.exception()):
+                        yield part
+                    return
+                if frame.chunk:
+                    delay = next(delays, 0.0)
+                    if delay:
+                        await asyncio.sleep(delay)
+                    sent += 1
+                yield frame.data
+            call.finished = True
+        except (GeneratorExit, asyncio.CancelledError):
+            # The client went away (a `break` out of its stream): the call records it.
+            call.closed_early = not call.finished
+            raise
 
 
 async def _fail(
