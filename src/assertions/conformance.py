@@ -33,6 +33,7 @@ from fakes import (
     Response,
     Rule,
     ToolCall,
+    WireFormat,
     split_text,
 )
 
@@ -68,6 +69,8 @@ class ChatModelStreamingSuite:
     returns_usage: ClassVar[bool] = True
     has_raw_tool_arguments: ClassVar[bool] = True
     """False for wire formats that carry tool arguments parsed (Ollama): no JSON to break."""
+    wire_formats: ClassVar[Sequence[WireFormat]] = ()
+    """Your provider's own wire format(s), when it speaks none of the built-in ones."""
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -79,8 +82,11 @@ class ChatModelStreamingSuite:
 
     @contextlib.contextmanager
     def serving(self, *responses: Any) -> Iterator[tuple[FakeProviderServer, BaseChatModel]]:
-        with FakeProviderServer(FakeChatModel(responses=list(responses), cycle=True)) as server:
+        with self.server(FakeChatModel(responses=list(responses), cycle=True)) as server:
             yield server, self.build(server)
+
+    def server(self, model: FakeChatModel) -> FakeProviderServer:
+        return FakeProviderServer(model, formats=self.wire_formats)
 
     # -- the checks ------------------------------------------------------------------
 
@@ -209,7 +215,9 @@ class ChatModelStreamingSuite:
     def test_model_name_and_finish_reason_come_through(self) -> None:
         with self.serving(TEXT) as (server, model):
             total = add_up(list(model.stream("hi")))
-            sent_model = server.journal.requests[-1].body.get("model")
+            # The provider answers as the model the request named (in process: the script's).
+            requests = server.journal.requests
+            sent_model = requests[-1].body.get("model") if requests else server.model.model_name
         metadata = total.response_metadata
         _expect(
             metadata.get("model_name") == sent_model,
@@ -223,7 +231,7 @@ class ChatModelStreamingSuite:
 
     def test_batch_answers_each_input(self) -> None:
         rules = [Rule(contains=f"question {n}", response=f"answer {n}") for n in range(3)]
-        with FakeProviderServer(FakeChatModel(rules=rules)) as server:
+        with self.server(FakeChatModel(rules=rules)) as server:
             answers = self.build(server).batch([f"question {n}" for n in range(3)])
         got = [a.text for a in answers]
         _expect(

@@ -19,10 +19,20 @@ from ._llm import FakeLLM
 from ._script import Fault, Latency, Response, Rule, ToolCall
 from ._server._journal import Journal, Request
 from ._server._server import FakeProviderServer
+from ._server._wire import (
+    ChatRequests,
+    Frame,
+    Reply,
+    WireFormat,
+    data_frame,
+    event_frame,
+    json_line,
+)
 from ._splitting import split_text
 
 __all__ = [
     "Call",
+    "ChatRequests",
     "Clock",
     "ConnectionDroppedError",
     "ContentFilterError",
@@ -31,6 +41,7 @@ __all__ = [
     "FakeProviderServer",
     "FakesError",
     "Fault",
+    "Frame",
     "Journal",
     "Latency",
     "MalformedFrameError",
@@ -39,6 +50,7 @@ __all__ = [
     "ProviderTimeoutError",
     "RateLimitError",
     "RealClock",
+    "Reply",
     "Request",
     "Response",
     "Rule",
@@ -47,5 +59,9 @@ __all__ = [
     "ServerError",
     "ToolCall",
     "VirtualClock",
+    "WireFormat",
+    "data_frame",
+    "event_frame",
+    "json_line",
     "split_text",
 ]

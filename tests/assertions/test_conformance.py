@@ -139,3 +139,10 @@ class TestOpenAILLMConformance(LLMStreamingSuite):
         return OpenAI(
             base_url=server.openai_base_url, api_key="k", model="gpt-fake-instruct", max_retries=0
         )
+
+
+class TestFakeChatModelConformance(ChatModelStreamingSuite):
+    """Our own fake, in process: it plays the very script the server was given."""
+
+    def build(self, server: FakeProviderServer) -> BaseChatModel:
+        return server.model

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
 from starlette.applications import Starlette
@@ -53,11 +53,18 @@ def status_of(error: BaseException) -> tuple[int, str, dict[str, str]]:
 class ProviderApp:
     """Serves one fake model's script in every format; records each request in `journal`."""
 
-    def __init__(self, model: FakeChatModel, *, frame_bytes: int | None = None) -> None:
+    def __init__(
+        self,
+        model: FakeChatModel,
+        *,
+        frame_bytes: int | None = None,
+        formats: Sequence[WireFormat] = (),
+    ) -> None:
         self.model = model
         self.frame_bytes = frame_bytes
         self.journal = Journal()
-        routes = [Route(f.path, self._endpoint(f), methods=["POST"]) for f in FORMATS]
+        self.formats = (*FORMATS, *formats)
+        routes = [Route(f.path, self._endpoint(f), methods=["POST"]) for f in self.formats]
         self.app = Starlette(routes=routes)
         self.app.add_exception_handler(404, self.not_found)
         self.app.add_exception_handler(405, self.not_allowed)
@@ -74,7 +81,7 @@ class ProviderApp:
             404,
             reason="unknown path",
         )
-        paths = ", ".join(f"POST {f.path}" for f in FORMATS)
+        paths = ", ".join(f"POST {f.path}" for f in self.formats)
         message = f"no such endpoint: {request.method} {request.url.path}; the fake serves {paths}"
         return JSONResponse(
             {"error": {"message": message, "type": "not_found"}}, 404, headers=CLOSE

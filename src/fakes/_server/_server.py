@@ -7,6 +7,7 @@ import socket
 import threading
 import time
 import warnings
+from collections.abc import Sequence
 from types import TracebackType
 from typing import Any
 
@@ -16,6 +17,7 @@ from .._chat_model import FakeChatModel
 from .._errors import FakesError
 from ._app import DroppedConnection, ProviderApp
 from ._journal import Journal
+from ._wire import WireFormat
 
 LOOPBACK = "127.0.0.1"
 
@@ -47,15 +49,17 @@ class FakeProviderServer:
         host: str = LOOPBACK,
         port: int = 0,
         frame_bytes: int | None = None,
+        formats: Sequence[WireFormat] = (),
     ) -> None:
-        """`frame_bytes` cuts the streamed bytes into writes of at most that many bytes."""
+        """`frame_bytes` cuts the streamed bytes into writes of at most that many bytes;
+        `formats` adds wire formats of your own (see `WireFormat`)."""
         if host not in (LOOPBACK, "localhost", "::1"):
             warnings.warn(
                 f"the fake provider listens on {host}, not only on this machine's loopback",
                 stacklevel=2,
             )
         self.model = model
-        self.provider = ProviderApp(model, frame_bytes=frame_bytes)
+        self.provider = ProviderApp(model, frame_bytes=frame_bytes, formats=formats)
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
         self._listener: socket.socket | None = None
