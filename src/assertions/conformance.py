@@ -346,6 +346,32 @@ class LLMStreamingSuite:
             f"{len(counter.tokens)} callbacks for {len(chunks)} chunks",
         )
 
+    def test_batch_answers_each_input(self) -> None:
+        rules = [Rule(contains=f"question {n}", response=f"answer {n}") for n in range(3)]
+        with FakeProviderServer(FakeChatModel(rules=rules)) as server:
+            # One prompt per request: the fake completions endpoint answers one at a time.
+            questions = [f"question {n}" for n in range(3)]
+            answers = self.build(server).batch(questions, {"max_concurrency": 1})
+        _expect(
+            answers == [f"answer {n}" for n in range(3)],
+            "batch() must answer each input, in order",
+            f"got {answers}",
+        )
+
+    def test_a_mid_stream_error_comes_after_the_chunks_received(self) -> None:
+        received: list[str] = []
+        broken = Response(text=TEXT, fault=Fault(after_chunks=3))
+        with self.serving(broken) as (_, llm), pytest.raises(Exception):  # noqa: B017
+            for chunk in llm.stream("hi"):
+                received.append(chunk)
+        expected = "".join(split_text(TEXT)[:3])
+        _expect(
+            "".join(received) == expected,
+            "a provider error mid-stream must raise after the chunks already received, "
+            "without repeating them",
+            f"received {''.join(received)!r} before the error, expected {expected!r}",
+        )
+
     def test_the_event_stream_is_well_formed(self) -> None:
         with self.serving(TEXT) as (_, llm):
             events = asyncio.run(acollect_events(llm, "hi"))

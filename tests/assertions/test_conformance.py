@@ -146,3 +146,24 @@ class TestFakeChatModelConformance(ChatModelStreamingSuite):
 
     def build(self, server: FakeProviderServer) -> BaseChatModel:
         return server.model
+
+
+class BufferingOpenAI(OpenAI):
+    """An LLM without _stream: LangChain's default yields the whole answer at once."""
+
+    _stream = BaseLLM._stream  # type: ignore[assignment]
+
+
+def test_a_buffering_llm_fails_naming_the_problem() -> None:
+    class Suite(LLMStreamingSuite):
+        def build(self, server: FakeProviderServer) -> BaseLLM:
+            return BufferingOpenAI(
+                base_url=server.openai_base_url, api_key="k", model="m", max_retries=0
+            )
+
+    Suite.__test__ = False
+    with pytest.raises(pytest.fail.Exception) as raised:
+        Suite().test_text_streams_as_several_string_chunks()
+    assert "an LLM's stream() must yield several string chunks (is _stream implemented?)" in str(
+        raised.value
+    )
