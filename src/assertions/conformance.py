@@ -350,7 +350,7 @@ class LLMStreamingSuite:
         rules = [Rule(contains=f"question {n}", response=f"answer {n}") for n in range(3)]
         with FakeProviderServer(FakeChatModel(rules=rules)) as server:
             # One prompt per request: the fake completions endpoint answers one at a time.
-            questions = [f"question {n}" for n in range(3)]
+            questions: list[Any] = [f"question {n}" for n in range(3)]
             answers = self.build(server).batch(questions, {"max_concurrency": 1})
         _expect(
             answers == [f"answer {n}" for n in range(3)],
