@@ -69,6 +69,8 @@ class ChatModelStreamingSuite:
     returns_usage: ClassVar[bool] = True
     has_raw_tool_arguments: ClassVar[bool] = True
     """False for wire formats that carry tool arguments parsed (Ollama): no JSON to break."""
+    has_reasoning: ClassVar[bool] = False
+    """True if the model surfaces the provider's reasoning (thinking) stream."""
     wire_formats: ClassVar[Sequence[WireFormat]] = ()
     """Your provider's own wire format(s), when it speaks none of the built-in ones."""
 
@@ -197,6 +199,22 @@ class ChatModelStreamingSuite:
             len(counter.tokens) == len(chunks),
             "on_llm_new_token must fire once per streamed chunk",
             f"{len(counter.tokens)} callbacks for {len(chunks)} chunks",
+        )
+
+    def test_reasoning_streams_before_the_answer(self) -> None:
+        if not self.has_reasoning:
+            pytest.skip("has_reasoning = False")
+        with self.serving(Response(reasoning="Let me think it over.", text=TEXT)) as (_, model):
+            total = add_up(list(model.stream("hi")))
+        blocks = [b for b in total.content_blocks if b.get("type") == "reasoning"]
+        reasoning = "".join(str(b.get("reasoning", "")) for b in blocks) or str(
+            total.additional_kwargs.get("reasoning_content", "")
+        )
+        _expect(
+            reasoning == "Let me think it over." and total.text == TEXT,
+            "the reasoning must come through (as reasoning content blocks or "
+            "reasoning_content), apart from the answer",
+            f"got reasoning {reasoning!r} and text {total.text!r}",
         )
 
     def test_invalid_tool_call_json_lands_in_invalid_tool_calls(self) -> None:

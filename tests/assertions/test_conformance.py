@@ -29,6 +29,8 @@ class TestChatOpenAIConformance(ChatModelStreamingSuite):
 
 
 class TestChatAnthropicConformance(ChatModelStreamingSuite):
+    has_reasoning = True
+
     def build(self, server: FakeProviderServer) -> BaseChatModel:
         return ChatAnthropic(
             base_url=server.anthropic_base_url, api_key="k", model="claude-fake", max_retries=0
@@ -37,9 +39,10 @@ class TestChatAnthropicConformance(ChatModelStreamingSuite):
 
 class TestChatOllamaConformance(ChatModelStreamingSuite):
     has_raw_tool_arguments = False  # Ollama sends tool arguments as parsed JSON
+    has_reasoning = True
 
     def build(self, server: FakeProviderServer) -> BaseChatModel:
-        return ChatOllama(base_url=server.ollama_base_url, model="llama-fake")
+        return ChatOllama(base_url=server.ollama_base_url, model="llama-fake", reasoning=True)
 
 
 # -- the mutation check: broken integrations fail, naming the problem -----------------
@@ -143,6 +146,8 @@ class TestOpenAILLMConformance(LLMStreamingSuite):
 
 class TestFakeChatModelConformance(ChatModelStreamingSuite):
     """Our own fake, in process: it plays the very script the server was given."""
+
+    has_reasoning = True
 
     def build(self, server: FakeProviderServer) -> BaseChatModel:
         return server.model
