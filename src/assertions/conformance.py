@@ -1,8 +1,8 @@
-"""The streaming conformance suite for chat model integrations (needs pytest).
+"""The streaming conformance suites for chat model and LLM integrations (needs pytest).
 
 Subclass `ChatModelStreamingSuite` (or `LLMStreamingSuite` for plain-string LLMs), say how
-to build your model against a fake provider's
-base URL and which capabilities it has; pytest then runs every check on it, offline:
+to build your model against a fake provider's base URL and which capabilities it has;
+pytest then runs every check on it, offline:
 
     class TestMyChatModel(ChatModelStreamingSuite):
         def build(self, server):
@@ -60,10 +60,34 @@ class _TokenCounter(BaseCallbackHandler):
         self.tokens.append(str(token))
 
 
-class ChatModelStreamingSuite:
+class _ServedSuite:
+    """What both suites share: a fake provider per check, and collection by subclasses."""
+
+    __test__ = False  # the base classes hold no tests of their own
+    wire_formats: ClassVar[Sequence[WireFormat]] = ()
+    """Your provider's own wire format(s), when it speaks none of the built-in ones."""
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        # Your subclasses are collected; the suites defined here are not.
+        cls.__test__ = cls.__module__ != __name__
+
+    def build(self, server: FakeProviderServer) -> Any:
+        """Your model, configured to talk to `server` (its *_base_url)."""
+        raise NotImplementedError("build(server) must return the model under test")
+
+    def server(self, model: FakeChatModel) -> FakeProviderServer:
+        return FakeProviderServer(model, formats=self.wire_formats)
+
+    @contextlib.contextmanager
+    def serving(self, *responses: Any) -> Iterator[tuple[FakeProviderServer, Any]]:
+        with self.server(FakeChatModel(responses=list(responses), cycle=True)) as server:
+            yield server, self.build(server)
+
+
+class ChatModelStreamingSuite(_ServedSuite):
     """Checks that a chat model streams as LangChain expects, against a fake provider."""
 
-    __test__ = False  # collected through subclasses only
     has_tool_calling: ClassVar[bool] = True
     has_parallel_tool_calls: ClassVar[bool] = True
     returns_usage: ClassVar[bool] = True
@@ -71,24 +95,10 @@ class ChatModelStreamingSuite:
     """False for wire formats that carry tool arguments parsed (Ollama): no JSON to break."""
     has_reasoning: ClassVar[bool] = False
     """True if the model surfaces the provider's reasoning (thinking) stream."""
-    wire_formats: ClassVar[Sequence[WireFormat]] = ()
-    """Your provider's own wire format(s), when it speaks none of the built-in ones."""
-
-    def __init_subclass__(cls, **kwargs: Any) -> None:
-        super().__init_subclass__(**kwargs)
-        cls.__test__ = True
 
     def build(self, server: FakeProviderServer) -> BaseChatModel:
-        """Your model, configured to talk to `server` (its *_base_url)."""
+        """Your chat model, configured to talk to `server` (its *_base_url)."""
         raise NotImplementedError("build(server) must return the model under test")
-
-    @contextlib.contextmanager
-    def serving(self, *responses: Any) -> Iterator[tuple[FakeProviderServer, BaseChatModel]]:
-        with self.server(FakeChatModel(responses=list(responses), cycle=True)) as server:
-            yield server, self.build(server)
-
-    def server(self, model: FakeChatModel) -> FakeProviderServer:
-        return FakeProviderServer(model, formats=self.wire_formats)
 
     # -- the checks ------------------------------------------------------------------
 
@@ -312,23 +322,12 @@ class ChatModelStreamingSuite:
         _expect(not any(received), "a 429 must raise before any chunk", f"received {received}")
 
 
-class LLMStreamingSuite:
+class LLMStreamingSuite(_ServedSuite):
     """Checks that a plain-string LLM streams as LangChain expects, against a fake provider."""
 
-    __test__ = False
-
-    def __init_subclass__(cls, **kwargs: Any) -> None:
-        super().__init_subclass__(**kwargs)
-        cls.__test__ = True
-
     def build(self, server: FakeProviderServer) -> BaseLLM:
-        """Your LLM, configured to talk to `server`."""
+        """Your LLM, configured to talk to `server` (its openai_base_url, or your format's)."""
         raise NotImplementedError("build(server) must return the LLM under test")
-
-    @contextlib.contextmanager
-    def serving(self, *responses: Any) -> Iterator[tuple[FakeProviderServer, BaseLLM]]:
-        with FakeProviderServer(FakeChatModel(responses=list(responses), cycle=True)) as server:
-            yield server, self.build(server)
 
     def test_text_streams_as_several_string_chunks(self) -> None:
         with self.serving(TEXT) as (_, llm):
@@ -366,7 +365,7 @@ class LLMStreamingSuite:
 
     def test_batch_answers_each_input(self) -> None:
         rules = [Rule(contains=f"question {n}", response=f"answer {n}") for n in range(3)]
-        with FakeProviderServer(FakeChatModel(rules=rules)) as server:
+        with self.server(FakeChatModel(rules=rules)) as server:
             # One prompt per request: the fake completions endpoint answers one at a time.
             questions: list[Any] = [f"question {n}" for n in range(3)]
             answers = self.build(server).batch(questions, {"max_concurrency": 1})
