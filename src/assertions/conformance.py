@@ -84,6 +84,25 @@ class _ServedSuite:
         with self.server(FakeChatModel(responses=list(responses), cycle=True)) as server:
             yield server, self.build(server)
 
+    def text_of(self, chunk: Any) -> str:
+        """The text a streamed chunk carries."""
+        return str(chunk)
+
+    def test_a_mid_stream_error_comes_after_the_chunks_received(self) -> None:
+        broken = Response(text=TEXT, fault=Fault(after_chunks=3))
+        received: list[str] = []
+        # Each client names the error its own way: any exception will do.
+        with self.serving(broken) as (_, model), pytest.raises(Exception):  # noqa: B017
+            for chunk in model.stream("hi"):
+                received.append(self.text_of(chunk))
+        expected = "".join(split_text(TEXT)[:3])
+        _expect(
+            "".join(received) == expected,
+            "a provider error mid-stream must raise after the chunks already received, "
+            "without repeating them (no silent retry of a half-streamed answer)",
+            f"received {''.join(received)!r} before the error, expected {expected!r}",
+        )
+
 
 class ChatModelStreamingSuite(_ServedSuite):
     """Checks that a chat model streams as LangChain expects, against a fake provider."""
@@ -99,6 +118,9 @@ class ChatModelStreamingSuite(_ServedSuite):
     def build(self, server: FakeProviderServer) -> BaseChatModel:
         """Your chat model, configured to talk to `server` (its *_base_url)."""
         raise NotImplementedError("build(server) must return the model under test")
+
+    def text_of(self, chunk: Any) -> str:
+        return str(chunk.text)
 
     # -- the checks ------------------------------------------------------------------
 
@@ -298,21 +320,6 @@ class ChatModelStreamingSuite(_ServedSuite):
             else "the server saw no disconnect",
         )
 
-    def test_a_mid_stream_error_comes_after_the_chunks_received(self) -> None:
-        broken = Response(text=TEXT, fault=Fault(after_chunks=3))
-        received: list[str] = []
-        # Each client names the error its own way: any exception will do.
-        with self.serving(broken) as (_, model), pytest.raises(Exception):  # noqa: B017
-            for chunk in model.stream("hi"):
-                received.append(chunk.text)
-        expected = "".join(split_text(TEXT)[:3])
-        _expect(
-            "".join(received) == expected,
-            "a provider error mid-stream must raise after the chunks already received, "
-            "without repeating them (no silent retry of a half-streamed answer)",
-            f"received {''.join(received)!r} before the error, expected {expected!r}",
-        )
-
     def test_a_rate_limit_raises_before_any_chunk(self) -> None:
         received: list[str] = []
         limited = Fault(error=RateLimitError(retry_after=0))
@@ -373,20 +380,6 @@ class LLMStreamingSuite(_ServedSuite):
             answers == [f"answer {n}" for n in range(3)],
             "batch() must answer each input, in order",
             f"got {answers}",
-        )
-
-    def test_a_mid_stream_error_comes_after_the_chunks_received(self) -> None:
-        received: list[str] = []
-        broken = Response(text=TEXT, fault=Fault(after_chunks=3))
-        with self.serving(broken) as (_, llm), pytest.raises(Exception):  # noqa: B017
-            for chunk in llm.stream("hi"):
-                received.append(chunk)
-        expected = "".join(split_text(TEXT)[:3])
-        _expect(
-            "".join(received) == expected,
-            "a provider error mid-stream must raise after the chunks already received, "
-            "without repeating them",
-            f"received {''.join(received)!r} before the error, expected {expected!r}",
         )
 
     def test_the_event_stream_is_well_formed(self) -> None:
