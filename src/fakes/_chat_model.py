@@ -16,7 +16,7 @@ from langchain_core.tools import BaseTool
 from langchain_core.utils.function_calling import convert_to_openai_tool
 
 from ._calls import Method, Playback
-from ._chunks import chat_chunks, finish_reason, usage_metadata
+from ._chunks import chat_chunks, finish_reason
 from ._engine import pop_reservation, reserve_batch, reserved
 from ._fields import ScriptedFields
 
@@ -175,11 +175,7 @@ class FakeChatModel(ScriptedFields, BaseChatModel):
         fault = response.fault
         usage = None
         if self.report_usage:
-            usage = usage_metadata(
-                response.usage,
-                input_tokens=sum(engine.count_tokens(m.text) for m in messages),
-                output_tokens=pieces.tokens,
-            )
+            usage = engine.usage(response, (m.text for m in messages), pieces.tokens)
         chunks = chat_chunks(
             response,
             pieces,

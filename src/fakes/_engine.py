@@ -5,12 +5,15 @@ from __future__ import annotations
 import copy
 import re
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
 
+from langchain_core.messages.ai import UsageMetadata
+
 from ._calls import Call, Method
+from ._chunks import usage_metadata
 from ._clock import Clock
 from ._errors import ScriptError, ScriptExhaustedError
 from ._pieces import Pieces, cut
@@ -161,6 +164,14 @@ class Engine:
 
     def count_tokens(self, text: str) -> int:
         return len(self.split(text))
+
+    def usage(
+        self, response: Response | None, inputs: Iterable[str], output_tokens: int
+    ) -> UsageMetadata:
+        """The response's scripted usage, with what is missing counted from the inputs."""
+        input_tokens = sum(map(self.count_tokens, inputs))
+        scripted = response.usage if response else None
+        return usage_metadata(scripted, input_tokens=input_tokens, output_tokens=output_tokens)
 
 
 def _matches(rule: Rule, position: int, input: Any, text: str, options: dict[str, Any]) -> bool:

@@ -13,7 +13,7 @@ from langchain_core.runnables import RunnableConfig
 from langchain_core.runnables.config import get_config_list
 
 from ._calls import Call, Method, Playback
-from ._chunks import finish_reason, llm_chunks, usage_metadata
+from ._chunks import finish_reason, llm_chunks
 from ._fields import ScriptedFields
 from ._validation import Kind
 
@@ -161,10 +161,8 @@ class FakeLLM(ScriptedFields, BaseLLM):
             generations.append(
                 [Generation(text=merged.text, generation_info=merged.generation_info)]
             )
-            counted = usage_metadata(
-                call.response.usage if call.response else None,
-                input_tokens=self._engine.count_tokens(call.input),
-                output_tokens=sum(1 for chunk in chunks if chunk.text),
+            counted = self._engine.usage(
+                call.response, [call.input], sum(1 for chunk in chunks if chunk.text)
             )
             usage["prompt_tokens"] += counted["input_tokens"]
             usage["completion_tokens"] += counted["output_tokens"]

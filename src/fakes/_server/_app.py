@@ -134,16 +134,14 @@ class ProviderApp:
             return self._error(wire, reason, "script_error", 400, **{"x-should-retry": "false"})
         stop = options.get("stop")
         pieces = engine.pieces(response, stop)
-        scripted = dict(response.usage or {})
+        usage = engine.usage(response, (m.text for m in messages), pieces.tokens)
         reply = Reply(
             response,
             pieces,
             model=str(body.get("model") or self.model.model_name),
             call_index=call.index,
-            input_tokens=int(
-                scripted.get("input_tokens", sum(engine.count_tokens(m.text) for m in messages))
-            ),
-            output_tokens=int(scripted.get("output_tokens", pieces.tokens)),
+            input_tokens=int(usage["input_tokens"]),
+            output_tokens=int(usage["output_tokens"]),
             stop_sequence=_matched_stop(response.content_text, stop),
         )
         fault = response.fault

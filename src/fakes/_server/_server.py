@@ -9,7 +9,6 @@ import time
 import warnings
 from collections.abc import Sequence
 from types import TracebackType
-from typing import Any
 
 import uvicorn
 
@@ -175,8 +174,3 @@ class FakeProviderServer:
 
     def __repr__(self) -> str:
         return f"FakeProviderServer({self.url!r}, {len(self.journal)} request(s))"
-
-
-def serve(model: FakeChatModel, **kwargs: Any) -> FakeProviderServer:
-    """Start a fake provider for `model` (stop it with `.stop()` or a `with` block)."""
-    return FakeProviderServer(model, **kwargs).start()
