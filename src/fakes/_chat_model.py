@@ -15,6 +15,7 @@ from langchain_core.runnables.config import get_config_list
 from langchain_core.tools import BaseTool
 from langchain_core.utils.function_calling import convert_to_openai_tool
 
+from . import _raw as raw
 from ._calls import Method, Playback
 from ._chunks import chat_chunks, finish_reason
 from ._engine import pop_reservation, reserve_batch, reserved
@@ -171,28 +172,36 @@ class FakeChatModel(ScriptedFields, BaseChatModel):
         engine = self._engine
         stop = self._stop_for(stop)
         call, response = engine.begin(method, messages, {"stop": stop, **kwargs})
-        pieces = engine.pieces(response, stop)
         fault = response.fault
-        usage = None
-        if self.report_usage:
-            usage = engine.usage(response, (m.text for m in messages), pieces.tokens)
-        chunks = chat_chunks(
-            response,
-            pieces,
-            message_id=response.id or f"msg-{call.index:04d}",
-            call_index=call.index,
-            last_metadata={
+        limit = fault.after_chunks if fault else None
+        if response.raw_chunks is not None:
+            chunks, count = raw.chat_chunks(response.raw_chunks), len(response.raw_chunks)
+            chunks = chunks[:limit] if limit is not None else chunks
+        else:
+            pieces = engine.pieces(response, stop)
+            usage = None
+            if self.report_usage:
+                usage = engine.usage(response, (m.text for m in messages), pieces.tokens)
+            last_metadata = {
                 "finish_reason": finish_reason(response),
                 "model_name": self._model_for(kwargs),
                 **response.response_metadata,
-            },
-            usage=usage,
-            limit=fault.after_chunks if fault else None,
-        )
+            }
+            message_id = response.id or f"msg-{call.index:04d}"
+            chunks = chat_chunks(
+                response,
+                pieces,
+                message_id=message_id,
+                call_index=call.index,
+                last_metadata=last_metadata,
+                usage=usage,
+                limit=limit,
+            )
+            count = pieces.count
         return Playback(
             call=call,
             chunks=chunks,
-            delays=engine.delays(response, pieces.count, call.index),
+            delays=engine.delays(response, count, call.index),
             fault=fault.exception() if fault else None,
             clock=engine.clock,
         )

@@ -16,7 +16,7 @@ from ._script import Response
 def uses_blocks(response: Response) -> bool:
     """Whether content is a list of blocks (asked for, or implied by reasoning)."""
     if response.content_format == "auto":
-        return bool(response.reasoning)
+        return bool(response.reasoning_text)
     return response.content_format == "blocks"
 
 

@@ -68,6 +68,7 @@ class ToolCallSpec(_Spec):
     id: str | None = None
     raw_args: str | None = None
     fragments: int | None = Field(default=None, ge=1)
+    chunks: list[str] | None = None
 
 
 class FaultSpec(_Spec):
@@ -93,6 +94,7 @@ class LatencySpec(_Spec):
     per_chunk: float = Field(default=0.0, ge=0)
     jitter: float = Field(default=0.0, ge=0, le=1)
     seed: int = 0
+    chunk_delays: list[Annotated[float, Field(ge=0)]] = []
 
 
 class UsageSpec(_Spec):
@@ -107,6 +109,7 @@ class ResponseSpec(_Spec):
     text: str = ""
     chunks: list[str] | None = None
     reasoning: str = ""
+    reasoning_chunks: list[str] | None = None
     tool_calls: list[ToolCallSpec] = []
     usage: UsageSpec | None = None
     finish_reason: str | None = None
@@ -116,6 +119,7 @@ class ResponseSpec(_Spec):
     fault: FaultSpec | None = None
     latency: LatencySpec | None = None
     split: Any = None
+    raw_chunks: list[dict[str, Any]] | None = None
 
 
 # Tagged so that an error inside a response mapping is reported there, not as "not a string".
@@ -143,6 +147,7 @@ class ScriptSpec(_Spec):
     responses: list[Item] = []
     rules: list[RuleSpec] = []
     model_name: str | None = None
+    name: str | None = None
     provider: str | None = None
     split: Any = "words"
     cycle: bool = False
@@ -306,7 +311,9 @@ def _split(value: Any, path: str, source: str) -> Any:
 
 
 def _latency(spec: LatencySpec | None) -> Latency | None:
-    return Latency(**spec.model_dump()) if spec else None
+    if spec is None:
+        return None
+    return Latency(**{**spec.model_dump(), "chunk_delays": tuple(spec.chunk_delays)})
 
 
 def _response(item: str | ResponseSpec, path: str, source: str) -> str | Response:
@@ -320,6 +327,7 @@ def _response(item: str | ResponseSpec, path: str, source: str) -> str | Respons
         text=item.text,
         chunks=item.chunks,
         reasoning=item.reasoning,
+        reasoning_chunks=item.reasoning_chunks,
         tool_calls=[ToolCall(**call.model_dump()) for call in item.tool_calls],
         usage=item.usage.model_dump(exclude_none=True) if item.usage else None,
         finish_reason=item.finish_reason,
@@ -329,6 +337,7 @@ def _response(item: str | ResponseSpec, path: str, source: str) -> str | Respons
         fault=fault,
         latency=_latency(item.latency),
         split=_split(item.split, f"{path}.split", source),
+        raw_chunks=item.raw_chunks,
     )
 
 

@@ -12,6 +12,7 @@ from langchain_core.outputs import Generation, GenerationChunk, LLMResult
 from langchain_core.runnables import RunnableConfig
 from langchain_core.runnables.config import get_config_list
 
+from . import _raw as raw
 from ._calls import Call, Method, Playback
 from ._chunks import finish_reason, llm_chunks
 from ._fields import ScriptedFields
@@ -75,21 +76,24 @@ class FakeLLM(ScriptedFields, BaseLLM):
         engine = self._engine
         stop = self._stop_for(stop)
         call, response = engine.begin(method, prompt, {"stop": stop, **kwargs})
-        pieces = engine.pieces(response, stop)
         fault = response.fault
-        chunks = llm_chunks(
-            pieces,
-            last_info={
+        limit = fault.after_chunks if fault else None
+        if response.raw_chunks is not None:
+            chunks, count = raw.llm_chunks(response.raw_chunks), len(response.raw_chunks)
+            chunks = chunks[:limit] if limit is not None else chunks
+        else:
+            pieces = engine.pieces(response, stop)
+            last_info = {
                 "finish_reason": finish_reason(response),
                 "model_name": self._model_for(kwargs),
                 **response.response_metadata,
-            },
-            limit=fault.after_chunks if fault else None,
-        )
+            }
+            chunks = llm_chunks(pieces, last_info=last_info, limit=limit)
+            count = pieces.count
         return Playback(
             call=call,
             chunks=chunks,
-            delays=engine.delays(response, pieces.count, call.index),
+            delays=engine.delays(response, count, call.index),
             fault=fault.exception() if fault else None,
             clock=engine.clock,
         )

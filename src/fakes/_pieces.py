@@ -37,7 +37,10 @@ class Pieces:
 
 
 def argument_fragments(call: ToolCall, split: Splitter) -> list[str]:
-    """The argument text in `call.fragments` near-equal pieces, or tokenizer-like pieces."""
+    """The exact `call.chunks`, the argument text in `call.fragments` near-equal pieces,
+    or tokenizer-like pieces."""
+    if call.chunks is not None:
+        return list(call.chunks) or [""]
     text = call.arguments_json()
     if call.fragments is None:
         return split(text) or [""]
@@ -56,8 +59,9 @@ def cut(response: Response, split: Splitter, stop: Sequence[str] | None = None) 
     text = list(response.chunks) if response.chunks is not None else split(response.text)
     if stop:
         text = truncate_at_stop(text, stop)
+    reasoning = response.reasoning_chunks
     return Pieces(
-        reasoning=split(response.reasoning),
+        reasoning=list(reasoning) if reasoning is not None else split(response.reasoning),
         text=text,
         tool_args=[argument_fragments(call, split) for call in response.tool_calls],
     )

@@ -5,12 +5,28 @@ from __future__ import annotations
 import random
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import MISSING, dataclass, field, fields
 from typing import Any, Literal
 
 from ._splitting import Split
 
 ContentFormat = Literal["auto", "text", "blocks"]
+
+
+def concise_repr(value: Any, *, positional: tuple[str, ...] = ()) -> str:
+    """`Name(field=value, ...)` with only the fields that differ from their defaults:
+    short enough to read in a failure message, and valid Python to paste into a test."""
+    parts = []
+    for spec in fields(value):
+        current = getattr(value, spec.name)
+        if spec.name in positional:
+            parts.append(repr(current))
+            continue
+        default = spec.default_factory() if spec.default_factory is not MISSING else spec.default
+        if current != default:
+            shown = list(current) if isinstance(current, tuple) and spec.name != "args" else current
+            parts.append(f"{spec.name}={shown!r}")
+    return f"{type(value).__name__}({', '.join(parts)})"
 
 
 @dataclass(frozen=True)
@@ -32,14 +48,21 @@ class ToolCall:
     (e.g. `'{"city": Paris}'`) ends up in `invalid_tool_calls`."""
     fragments: int | None = None
     """How many pieces the argument text arrives in; tokenizer-like pieces when omitted."""
+    chunks: Sequence[str] | None = None
+    """The exact argument fragments, in order, instead of `args` (recorded streams, fuzzing)."""
 
     def arguments_json(self) -> str:
         """The argument text as it goes over the wire."""
+        if self.chunks is not None:
+            return "".join(self.chunks)
         if self.raw_args is not None:
             return self.raw_args
         import json
 
         return json.dumps(dict(self.args or {}), separators=(",", ":"), ensure_ascii=False)
+
+    def __repr__(self) -> str:
+        return concise_repr(self, positional=("name",))
 
 
 @dataclass(frozen=True)
@@ -64,6 +87,9 @@ class Fault:
             return error()
         return error.with_traceback(None)
 
+    def __repr__(self) -> str:
+        return concise_repr(self)
+
 
 @dataclass(frozen=True)
 class Latency:
@@ -81,10 +107,16 @@ class Latency:
     """Each delay is scaled by a factor drawn from [1 - jitter, 1 + jitter]."""
     seed: int = 0
     """Seed of the jitter; with the call's index it fixes every delay."""
+    chunk_delays: Sequence[float] = ()
+    """Exact delays before the first chunks (recorded timings); `ttft` and `per_chunk`
+    apply to the chunks after them."""
 
     def delays(self, count: int, *, call_index: int) -> list[float]:
         """The delay before each of `count` chunks, the same for the same call index."""
         delays = [self.ttft] + [self.per_chunk] * max(count - 1, 0)
+        exact = list(self.chunk_delays[:count])
+        if exact:
+            delays = exact + [self.per_chunk] * (count - len(exact))
         if self.jitter:
             rng = random.Random(f"{self.seed}:{call_index}")
             delays = [d * rng.uniform(1 - self.jitter, 1 + self.jitter) for d in delays]
@@ -92,7 +124,10 @@ class Latency:
 
     @property
     def is_zero(self) -> bool:
-        return self.ttft == 0 and self.per_chunk == 0
+        return self.ttft == 0 and self.per_chunk == 0 and not any(self.chunk_delays)
+
+    def __repr__(self) -> str:
+        return concise_repr(self)
 
 
 @dataclass(frozen=True)
@@ -105,6 +140,8 @@ class Response:
     """The exact text chunks, instead of `text`."""
     reasoning: str = ""
     """Reasoning streamed before the text."""
+    reasoning_chunks: Sequence[str] | None = None
+    """The exact reasoning chunks, instead of `reasoning`."""
     tool_calls: Sequence[ToolCall] = ()
     """Tool calls streamed after the text, one after another (parallel calls)."""
     usage: Mapping[str, Any] | None = None
@@ -123,10 +160,27 @@ class Response:
     """Timing for this response, instead of the model's."""
     split: Split | None = None
     """How to split `text` and `reasoning`, instead of the model's."""
+    raw_chunks: Sequence[Mapping[str, Any]] | None = None
+    """Chunks replayed field by field, as `streamfakes record` writes them: the
+    `AIMessageChunk` fields of each (chat models), or `text` and `generation_info` (LLMs).
+    Nothing is split, counted or added; use it instead of the fields above."""
 
     @property
     def content_text(self) -> str:
+        if self.raw_chunks is not None:
+            from ._raw import raw_text
+
+            return raw_text(self.raw_chunks)
         return "".join(self.chunks) if self.chunks is not None else self.text
+
+    @property
+    def reasoning_text(self) -> str:
+        if self.reasoning_chunks is not None:
+            return "".join(self.reasoning_chunks)
+        return self.reasoning
+
+    def __repr__(self) -> str:
+        return concise_repr(self)
 
 
 ScriptItem = str | Response | Fault

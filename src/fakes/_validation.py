@@ -9,6 +9,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any, Literal
 
+from . import _raw as raw
 from ._errors import ScriptError
 from ._pieces import cut
 from ._script import Fault, Latency, Response, Rule, ScriptItem, ToolCall
@@ -68,12 +69,15 @@ class _Checker:
     def response(self, response: Response, path: str) -> None:
         self.expect(response.text, str, f"{path}.text", "a string")
         self.expect(response.reasoning, str, f"{path}.reasoning", "a string")
-        if response.chunks is not None:
-            if response.text:
-                raise self.fail(path, "give either text or chunks, not both")
-            chunks = self.sequence(response.chunks, f"{path}.chunks", "strings")
-            for i, chunk in enumerate(chunks):
-                self.expect(chunk, str, f"{path}.chunks[{i}]", "a string")
+        self.strings(response.chunks, f"{path}.chunks", path, other=("text", response.text))
+        self.strings(
+            response.reasoning_chunks,
+            f"{path}.reasoning_chunks",
+            path,
+            other=("reasoning", response.reasoning),
+        )
+        if response.raw_chunks is not None:
+            self.raw_chunks(response, path)
         for name in ("finish_reason", "id"):
             self.expect(getattr(response, name), (str, type(None)), f"{path}.{name}", "a string")
         self.expect(response.response_metadata, Mapping, f"{path}.response_metadata", "a mapping")
@@ -96,7 +100,7 @@ class _Checker:
             self.latency(response.latency, f"{path}.latency")
         if response.fault is not None:
             self.fault(response.fault, f"{path}.fault")
-            count = cut(response, split).count
+            count = len(response.raw_chunks or ()) or cut(response, split).count
             if response.fault.after_chunks >= count:
                 raise self.fail(
                     f"{path}.fault.after_chunks",
@@ -104,6 +108,56 @@ class _Checker:
                     f"0 to {count - 1} of them (got {response.fault.after_chunks}); "
                     "lower after_chunks or lengthen the response",
                 )
+
+    def strings(self, chunks: object, path: str, parent: str, *, other: tuple[str, str]) -> None:
+        """Exact chunks: a list of strings, given instead of the whole text."""
+        if chunks is None:
+            return
+        name, text = other
+        if text:
+            raise self.fail(parent, f"give either {name} or {path.rsplit('.', 1)[-1]}, not both")
+        for i, chunk in enumerate(self.sequence(chunks, path, "strings")):
+            self.expect(chunk, str, f"{path}[{i}]", "a string")
+
+    def raw_chunks(self, response: Response, path: str) -> None:
+        """Recorded chunks replace every field that shapes the chunks."""
+        shaping = {
+            "text": response.text,
+            "chunks": response.chunks is not None,
+            "reasoning": response.reasoning,
+            "reasoning_chunks": response.reasoning_chunks is not None,
+            "tool_calls": bool(response.tool_calls),
+            "usage": response.usage is not None,
+            "finish_reason": response.finish_reason is not None,
+            "id": response.id is not None,
+            "response_metadata": bool(response.response_metadata),
+            "split": response.split is not None,
+        }
+        for name, given in shaping.items():
+            if given:
+                raise self.fail(
+                    f"{path}.{name}",
+                    f"raw_chunks replay the chunks field by field, so {name} has no effect "
+                    "beside them; put it in the chunks, or drop raw_chunks",
+                )
+        chunks = self.sequence(response.raw_chunks, f"{path}.raw_chunks", "chunk mappings")
+        allowed = raw.LLM_FIELDS if self.kind == "llm" else raw.CHAT_FIELDS
+        build = raw.llm_chunks if self.kind == "llm" else raw.chat_chunks
+        for i, chunk in enumerate(chunks):
+            where = f"{path}.raw_chunks[{i}]"
+            if not isinstance(chunk, Mapping):
+                raise self.fail(where, f"expected a mapping of chunk fields, got {chunk!r}")
+            for key in chunk:
+                if key not in allowed:
+                    raise self.fail(
+                        f"{where}.{key}",
+                        f"not a {self.kind} chunk field; allowed: {', '.join(sorted(allowed))}",
+                    )
+            try:
+                build([chunk])
+            except (ValueError, TypeError) as error:
+                problem = str(error).splitlines()
+                raise self.fail(where, f"not a valid chunk: {' '.join(problem[:3])}") from None
 
     def llm_response(self, response: Response, path: str) -> None:
         """An LLM's output is one plain string: no message-only fields."""
@@ -128,8 +182,16 @@ class _Checker:
             raise self.fail(f"{path}.name", "a tool call needs a non-empty name")
         self.expect(call.id, (str, type(None)), f"{path}.id", "a string")
         self.expect(call.raw_args, (str, type(None)), f"{path}.raw_args", "a string")
-        if call.args is not None and call.raw_args is not None:
-            raise self.fail(path, "give args (a mapping) or raw_args (exact text), not both")
+        given = [name for name in ("args", "raw_args", "chunks") if getattr(call, name) is not None]
+        if len(given) > 1:
+            raise self.fail(
+                path,
+                f"give one of args (a mapping), raw_args (exact text) or chunks (exact "
+                f"fragments), not {' and '.join(given)}",
+            )
+        if call.chunks is not None:
+            for i, chunk in enumerate(self.sequence(call.chunks, f"{path}.chunks", "strings")):
+                self.expect(chunk, str, f"{path}.chunks[{i}]", "a string")
         if call.args is not None:
             if not isinstance(call.args, Mapping):
                 raise self.fail(f"{path}.args", f"expected a mapping, got {call.args!r}")
@@ -174,6 +236,13 @@ class _Checker:
             if not number or not math.isfinite(value) or value < 0:
                 raise self.fail(f"{path}.{name}", f"must be a finite number >= 0, got {value!r}")
         self.expect(latency.seed, int, f"{path}.seed", "a whole number")
+        delays = self.sequence(latency.chunk_delays, f"{path}.chunk_delays", "numbers")
+        for i, delay in enumerate(delays):
+            number = not isinstance(delay, bool) and isinstance(delay, (int, float))
+            if not number or not math.isfinite(delay) or delay < 0:
+                raise self.fail(
+                    f"{path}.chunk_delays[{i}]", f"must be a finite number >= 0, got {delay!r}"
+                )
         if latency.jitter > 1:
             raise self.fail(f"{path}.jitter", f"must be between 0 and 1, got {latency.jitter}")
 

@@ -12,7 +12,7 @@ from langchain_core.messages import (
     ToolMessage,
 )
 
-from ._wire import ChatRequests, Frame, Reply, event_frame
+from ._wire import ChatRequests, Frame, Reply, arguments, event_frame
 
 _STOP_REASONS = {
     "stop": "end_turn",
@@ -175,7 +175,7 @@ class Messages(ChatRequests):
                     "type": "tool_use",
                     "id": reply.call_id(position),
                     "name": call.name,
-                    "input": dict(call.args or {}),
+                    "input": arguments(call),
                 }
             )
         return self._message(reply, content, final=True)

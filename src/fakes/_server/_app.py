@@ -22,6 +22,7 @@ from .._errors import (
     ProviderError,
     RateLimitError,
 )
+from .._raw import as_response
 from ._anthropic import Messages
 from ._journal import Journal
 from ._ollama import Chat
@@ -133,6 +134,7 @@ class ProviderApp:
             self.journal.record(request.method, path, headers, body, 400, reason=reason)
             return self._error(wire, reason, "script_error", 400, **{"x-should-retry": "false"})
         stop = options.get("stop")
+        response = as_response(response)  # recorded chunks, in the script's own terms
         pieces = engine.pieces(response, stop)
         usage = engine.usage(response, (m.text for m in messages), pieces.tokens)
         reply = Reply(

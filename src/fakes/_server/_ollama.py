@@ -12,7 +12,7 @@ from langchain_core.messages import (
     ToolMessage,
 )
 
-from ._wire import ChatRequests, Frame, Reply, json_line
+from ._wire import ChatRequests, Frame, Reply, arguments, json_line
 
 CREATED_AT = "2023-11-14T22:13:20Z"  # fixed, like CREATED
 
@@ -73,7 +73,7 @@ class Chat(ChatRequests):
     def _tool_calls(self, reply: Reply) -> list[dict[str, Any]]:
         # Ollama sends each tool call whole, with parsed arguments.
         return [
-            {"function": {"name": call.name, "arguments": dict(call.args or {})}}
+            {"function": {"name": call.name, "arguments": arguments(call)}}
             for call in reply.response.tool_calls
         ]
 

@@ -9,7 +9,7 @@ from typing import Any, Protocol
 from langchain_core.messages import BaseMessage
 
 from .._pieces import Pieces
-from .._script import Response
+from .._script import Response, ToolCall
 
 CREATED = 1_700_000_000  # a fixed timestamp: the same bytes every run
 
@@ -81,6 +81,17 @@ class ChatRequests:
 
     def streaming(self, body: dict[str, Any]) -> bool:
         return bool(body.get("stream"))
+
+
+def arguments(call: ToolCall) -> dict[str, Any]:
+    """A tool call's arguments as an object, for formats that send them parsed."""
+    if call.args is not None:
+        return dict(call.args)
+    try:
+        parsed = json.loads(call.arguments_json())
+    except ValueError:
+        return {}
+    return parsed if isinstance(parsed, dict) else {}
 
 
 def dumps(data: Any) -> str:
