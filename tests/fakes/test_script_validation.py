@@ -242,7 +242,7 @@ def test_a_bare_list_is_a_list_of_responses(tmp_path: Path) -> None:
         (
             "a.yaml",
             "responses:\n  - txt: x\n",
-            "{p}: responses[0].txt: unknown key 'txt'; remove it or fix its spelling (allowed: text, chunks, reasoning, tool_calls, usage, finish_reason, id, content_format, response_metadata, fault, latency, split)",
+            "{p}: responses[0].txt: unknown key 'txt'; remove it or fix its spelling (allowed: text, chunks, reasoning, reasoning_chunks, tool_calls, usage, finish_reason, id, content_format, response_metadata, fault, latency, split, raw_chunks)",
         ),
         (
             "a.yaml",
@@ -313,7 +313,7 @@ def test_a_bare_list_is_a_list_of_responses(tmp_path: Path) -> None:
         (
             "a.yaml",
             "responses:\n  -\n",
-            "{p}: responses[0]: expected a mapping or a string of text (allowed: text, chunks, reasoning, tool_calls, usage, finish_reason, id, content_format, response_metadata, fault, latency, split), got NoneType: None",
+            "{p}: responses[0]: expected a mapping or a string of text (allowed: text, chunks, reasoning, reasoning_chunks, tool_calls, usage, finish_reason, id, content_format, response_metadata, fault, latency, split, raw_chunks), got NoneType: None",
         ),
         (
             "a.yaml",
