@@ -318,7 +318,7 @@ def test_a_bare_list_is_a_list_of_responses(tmp_path: Path) -> None:
         (
             "a.yaml",
             "responses: [a]\nlatency: 3\n",
-            "{p}: latency: expected a mapping (allowed: ttft, per_chunk, jitter, seed), got int: 3",
+            "{p}: latency: expected a mapping (allowed: ttft, per_chunk, jitter, seed, chunk_delays), got int: 3",
         ),
         (
             "a.yaml",
