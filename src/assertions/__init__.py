@@ -7,6 +7,7 @@ lives in `assertions.pytest_plugin`.
 import typing as _typing
 
 from ._checks import check_event_stream
+from ._chunking import assert_chunking_invariant
 from ._collect import (
     acollect_chunks,
     acollect_events,
@@ -46,6 +47,7 @@ __all__ = [
     "acollect_log",
     "aencode_sse",
     "aparse_sse_response",
+    "assert_chunking_invariant",
     "assert_stream_consistent",
     "assert_streams_live",
     "check_event_stream",

@@ -210,7 +210,8 @@ class _Checker:
             self.chat_model_totals(run)
         elif run.kind == "llm" and run.chunks and isinstance(run.output, Mapping):
             text = run.output["generations"][0][0]["text"]
-            joined = "".join(str(chunk) for chunk in run.chunks)
+            # An LLM streams strings on its own, GenerationChunks inside a chain.
+            joined = "".join(getattr(chunk, "text", chunk) for chunk in run.chunks)
             if joined != text:
                 self.fail(
                     run.end, "the streamed chunks do not join to the output text", text, joined

@@ -9,6 +9,7 @@ from typing import Any
 import jsonpatch
 from langchain_core.messages import BaseMessage
 from langchain_core.runnables import Runnable, RunnableConfig
+from pydantic import BaseModel
 
 from ._chunks import add_up
 from ._collect import acollect_events, no_running_loop
@@ -154,6 +155,8 @@ def _comparable(value: Any, normalizer: Normalizer) -> Any:
 
 def _extends(before: Any, after: Any) -> bool:
     """Whether `after` is `before` with more filled in (as partial JSON grows)."""
+    if isinstance(before, BaseModel) and isinstance(after, BaseModel):
+        return _extends(before.model_dump(), after.model_dump())  # PydanticToolsParser
     if isinstance(before, Mapping) and isinstance(after, Mapping):
         return all(key in after and _extends(value, after[key]) for key, value in before.items())
     if isinstance(before, list) and isinstance(after, list):

@@ -101,11 +101,12 @@ class _Checker:
         if response.fault is not None:
             self.fault(response.fault, f"{path}.fault")
             count = len(response.raw_chunks or ()) or cut(response, split).count
-            if response.fault.after_chunks >= count:
+            # after_chunks == count: every chunk arrived, the end of the stream did not.
+            if response.fault.after_chunks > count:
                 raise self.fail(
                     f"{path}.fault.after_chunks",
                     f"this response streams {count} chunk(s), so a fault must come after "
-                    f"0 to {count - 1} of them (got {response.fault.after_chunks}); "
+                    f"0 to {count} of them (got {response.fault.after_chunks}); "
                     "lower after_chunks or lengthen the response",
                 )
 

@@ -21,10 +21,10 @@ from fakes import FakeChatModel, FakeLLM, Fault, Latency, Response, Rule, Script
             "script: responses[0]: give either text or chunks, not both",
         ),
         (
-            ["ok", Response(text="two words", fault=Fault(after_chunks=2))],
+            ["ok", Response(text="two words", fault=Fault(after_chunks=3))],
             (
                 "script: responses[1].fault.after_chunks: this response streams 2 chunk(s), so a "
-                "fault must come after 0 to 1 of them (got 2); lower after_chunks or lengthen the "
+                "fault must come after 0 to 2 of them (got 3); lower after_chunks or lengthen the "
                 "response"
             ),
         ),
@@ -262,7 +262,7 @@ def test_a_bare_list_is_a_list_of_responses(tmp_path: Path) -> None:
         (
             "a.yaml",
             "responses:\n  - text: two words\n    fault: {after_chunks: 5}\n",
-            "{p}: responses[0].fault.after_chunks: this response streams 2 chunk(s), so a fault must come after 0 to 1 of them (got 5); lower after_chunks or lengthen the response",
+            "{p}: responses[0].fault.after_chunks: this response streams 2 chunk(s), so a fault must come after 0 to 2 of them (got 5); lower after_chunks or lengthen the response",
         ),
         (
             "a.yaml",

@@ -63,6 +63,7 @@ class ProviderApp:
     ) -> None:
         self.model = model
         self.frame_bytes = frame_bytes
+        self.cuts: tuple[int, ...] = ()
         self.journal = Journal()
         self.formats = (*FORMATS, *formats)
         routes = [Route(f.path, self._endpoint(f), methods=["POST"]) for f in self.formats]
@@ -167,6 +168,8 @@ class ProviderApp:
         body_parts = self._stream(wire, wire.frames(reply, body), call)
         if self.frame_bytes:
             body_parts = split_bytes(body_parts, self.frame_bytes)
+        if self.cuts:
+            body_parts = cut_at(body_parts, self.cuts)
         return StreamingResponse(body_parts, media_type=wire.media_type, headers=CLOSE)
 
     async def _stream(
@@ -230,3 +233,23 @@ async def split_bytes(parts: AsyncIterator[bytes], size: int) -> AsyncIterator[b
     async for part in parts:
         for start in range(0, len(part), size):
             yield part[start : start + size]
+
+
+async def cut_at(parts: AsyncIterator[bytes], cuts: Sequence[int]) -> AsyncIterator[bytes]:
+    """The same bytes, with a write ending at each offset in `cuts` (counted from the
+    start of the body), so that the client reads the body in those pieces."""
+    ahead = sorted(set(cuts))
+    position = 0
+    async for part in parts:
+        start, end = position, position + len(part)
+        while ahead and ahead[0] <= start:
+            ahead.pop(0)
+        offset = start
+        while ahead and ahead[0] < end:
+            yield part[offset - start : ahead[0] - start]
+            offset = ahead.pop(0)
+            # Let the write reach the client before the rest follows, or the two
+            # may arrive in one read and the cut would be lost.
+            await asyncio.sleep(0.001)
+        yield part[offset - start :]
+        position = end

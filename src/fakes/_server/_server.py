@@ -48,9 +48,11 @@ class FakeProviderServer:
         host: str = LOOPBACK,
         port: int = 0,
         frame_bytes: int | None = None,
+        cuts: Sequence[int] = (),
         formats: Sequence[WireFormat] = (),
     ) -> None:
         """`frame_bytes` cuts the streamed bytes into writes of at most that many bytes;
+        `cuts` ends writes at those byte offsets of each streamed body (see `cut_at`);
         `formats` adds wire formats of your own (see `WireFormat`)."""
         if host not in (LOOPBACK, "localhost", "::1"):
             warnings.warn(
@@ -59,6 +61,7 @@ class FakeProviderServer:
             )
         self.model = model
         self.provider = ProviderApp(model, frame_bytes=frame_bytes, formats=formats)
+        self.cut_at(cuts)
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
         self._listener: socket.socket | None = None
@@ -88,6 +91,16 @@ class FakeProviderServer:
     def ollama_base_url(self) -> str:
         """`base_url` for the ollama client and ChatOllama."""
         return self.url
+
+    def cut_at(self, cuts: Sequence[int]) -> None:
+        """From now on, cut each streamed body into writes ending at these byte offsets
+        (inside frames, lines and UTF-8 characters alike), so that the client reads it
+        in those pieces; offsets past the end are ignored. Draw them with
+        `fakes.strategies.byte_cuts()` to fuzz a client's stream parser."""
+        offsets = tuple(cuts)
+        if any(isinstance(o, bool) or not isinstance(o, int) or o < 1 for o in offsets):
+            raise FakesError(f"cuts are byte offsets >= 1, got {list(offsets)!r}")
+        self.provider.cuts = offsets
 
     def start(self, timeout: float = 10.0) -> FakeProviderServer:
         """Bind the port (0: any free one) and serve in a background thread."""
