@@ -16,8 +16,10 @@ from ._errors import (
     ServerError,
 )
 from ._llm import FakeLLM
+from ._recorder import StreamRecorder
 from ._script import Fault, Latency, Response, Rule, ToolCall
 from ._server._journal import Journal, Request
+from ._server._proxy import RecordingProxy
 from ._server._server import FakeProviderServer
 from ._server._wire import (
     ChatRequests,
@@ -50,6 +52,7 @@ __all__ = [
     "ProviderTimeoutError",
     "RateLimitError",
     "RealClock",
+    "RecordingProxy",
     "Reply",
     "Request",
     "Response",
@@ -57,6 +60,7 @@ __all__ = [
     "ScriptError",
     "ScriptExhaustedError",
     "ServerError",
+    "StreamRecorder",
     "ToolCall",
     "VirtualClock",
     "WireFormat",

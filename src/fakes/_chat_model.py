@@ -48,6 +48,8 @@ class FakeChatModel(ScriptedFields, BaseChatModel):
         return "streamfakes-chat"
 
     def _get_ls_params(self, stop: list[str] | None = None, **kwargs: Any) -> Any:
+        if self.ls_params is not None:
+            return dict(self.ls_params)
         params = super()._get_ls_params(stop=self._stop_for(stop), **kwargs)
         params["ls_provider"] = self.provider
         return params

@@ -25,6 +25,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     serve.add_argument(
         "--host", default="127.0.0.1", help="address (default 127.0.0.1: this machine only)"
     )
+    record = commands.add_parser(
+        "record", help="proxy a real provider and record its answers as a script"
+    )
+    record.add_argument(
+        "--upstream", required=True, help="the provider's base URL, e.g. https://api.openai.com"
+    )
+    record.add_argument("--out", required=True, help="the script to write (.yaml, .yml, .json)")
+    record.add_argument("--answers", type=int, default=0, help="stop after N answers")
+    record.add_argument("--port", type=int, default=0, help="port (default: any free one)")
+    record.add_argument(
+        "--host", default="127.0.0.1", help="address (default 127.0.0.1: this machine only)"
+    )
     check = commands.add_parser("check", help="validate a script file and summarise it")
     check.add_argument("script", help="a .yaml, .yml or .json script")
     check.add_argument("--llm", action="store_true", help="check it as a FakeLLM script")
@@ -41,6 +53,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     if args.command == "serve":
         return _serve(args.script, port=args.port, host=args.host)
+    if args.command == "record":
+        return _record(args.upstream, args.out, args.answers, port=args.port, host=args.host)
     return _check(args.script, llm=args.llm)
 
 
@@ -75,6 +89,43 @@ def _serve(path: str, *, port: int, host: str) -> int:
     return 0
 
 
+def _record(upstream: str, out: str, answers: int, *, port: int, host: str) -> int:
+    from pathlib import Path
+
+    from ._server._proxy import RecordingProxy
+
+    target = Path(out)
+    problem = None
+    if target.suffix.lower() not in (".yaml", ".yml", ".json"):
+        problem = f"{out}: name the script .yaml, .yml or .json"
+    elif not target.parent.is_dir():
+        problem = f"{out}: no such directory {str(target.parent)!r}; create it first"
+    try:
+        if problem is not None:
+            raise FakesError(problem)
+        proxy = RecordingProxy(upstream, host=host, port=port).start()
+    except FakesError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    with proxy:
+        until = f"after {answers} answer(s)" if answers else "on Ctrl-C"
+        print(f"recording {upstream} to {out} (stops {until})", flush=True)
+        print(f"  OpenAI (openai SDK, ChatOpenAI, OpenAI): base_url={proxy.openai_base_url}")
+        print(f"  Anthropic (anthropic SDK, ChatAnthropic): base_url={proxy.anthropic_base_url}")
+        print(f"  Ollama (ollama client, ChatOllama): base_url={proxy.ollama_base_url}", flush=True)
+        try:
+            while not proxy.wait_for(answers or 10**9, timeout=0.5):
+                pass
+        except KeyboardInterrupt:
+            pass
+    if not proxy.recorded:
+        print("error: nothing recorded; no file written", file=sys.stderr)
+        return 1
+    proxy.save(out)
+    print(f"recorded {len(proxy.recorded)} answer(s) to {out}")
+    return 0
+
+
 def _check(path: str, *, llm: bool) -> int:
     from ._chat_model import FakeChatModel
     from ._llm import FakeLLM
@@ -87,9 +138,9 @@ def _check(path: str, *, llm: bool) -> int:
     engine = model._engine
     print(f"{path}: ok, {len(engine.responses)} response(s), {len(engine.rules)} rule(s)")
     for i, response in enumerate(engine.responses):
-        pieces = engine.pieces(response)
+        count = len(response.raw_chunks or ()) or engine.pieces(response).count
         extra = f", fault after {response.fault.after_chunks}" if response.fault else ""
-        print(f"  responses[{i}]: {pieces.count} chunk(s){extra}")
+        print(f"  responses[{i}]: {count} chunk(s){extra}")
     return 0
 
 

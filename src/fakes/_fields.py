@@ -53,6 +53,9 @@ class ScriptedFields(BaseModel):
     """Reported as `ls_model_name` and `response_metadata["model_name"]`; also `model=`."""
     provider: str = "streamfakes"
     """Reported as `ls_provider` in the run metadata."""
+    ls_params: dict[str, Any] | None = None
+    """Exactly the `ls_*` run metadata to report (a recording's), instead of the ones
+    built from `model_name`, `provider`, `temperature`, ..."""
     stop: list[str] | None = None
     """Stop sequences for every call (a call's own `stop` replaces them), as real APIs take."""
     temperature: float | None = None

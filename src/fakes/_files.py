@@ -149,6 +149,7 @@ class ScriptSpec(_Spec):
     model_name: str | None = None
     name: str | None = None
     provider: str | None = None
+    ls_params: dict[str, Any] | None = None
     split: Any = "words"
     cycle: bool = False
     latency: LatencySpec | None = None

@@ -37,6 +37,8 @@ class FakeLLM(ScriptedFields, BaseLLM):
         return "streamfakes-llm"
 
     def _get_ls_params(self, stop: list[str] | None = None, **kwargs: Any) -> Any:
+        if self.ls_params is not None:
+            return dict(self.ls_params)
         params = super()._get_ls_params(stop=self._stop_for(stop), **kwargs)
         params["ls_provider"] = self.provider
         return params

@@ -1,0 +1,125 @@
+"""Serve an ASGI app on loopback in a background thread, and stop it cleanly."""
+
+from __future__ import annotations
+
+import logging
+import socket
+import threading
+import time
+import warnings
+from types import TracebackType
+from typing import Any
+
+import uvicorn
+from typing_extensions import Self
+
+from .._errors import FakesError
+from ._app import DroppedConnection
+
+LOOPBACK = "127.0.0.1"
+
+
+class _QuietDrops(logging.Filter):
+    """Scripted dropped connections are the point, not news: keep their tracebacks out."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        return not isinstance(error, DroppedConnection)
+
+
+logging.getLogger("uvicorn.error").addFilter(_QuietDrops())
+
+
+class LoopbackServer:
+    """An ASGI app served from a background thread, on 127.0.0.1 unless told otherwise."""
+
+    described = "the server"
+    """How messages name it."""
+
+    def __init__(self, app: Any, *, host: str = LOOPBACK, port: int = 0) -> None:
+        if host not in (LOOPBACK, "localhost", "::1"):
+            warnings.warn(
+                f"{self.described} listens on {host}, not only on this machine's loopback",
+                stacklevel=3,
+            )
+        self.app = app
+        self._server: uvicorn.Server | None = None
+        self._thread: threading.Thread | None = None
+        self._listener: socket.socket | None = None
+        self.host = host
+        self.port = port
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    def start(self, timeout: float = 10.0) -> Self:
+        """Bind the port (0: any free one) and serve in a background thread."""
+        if self._thread is not None:
+            raise FakesError(f"{self.described} is already running; stop() it first")
+        listener = socket.socket(socket.AF_INET6 if ":" in self.host else socket.AF_INET)
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            listener.bind((self.host, self.port))
+        except OSError as error:
+            listener.close()
+            raise FakesError(
+                f"{self.described} cannot listen on {self.host}:{self.port} ({error.strerror}); "
+                "choose another port, or 0 for any free one"
+            ) from None
+        self.port = listener.getsockname()[1]
+        # log_config=None: uvicorn's records go to the root logger (pytest captures them).
+        # A short graceful shutdown: stop() must not wait on a client still reading.
+        config = uvicorn.Config(
+            self.app,
+            log_config=None,
+            log_level="warning",
+            lifespan="off",
+            interface="asgi3",
+            access_log=False,
+            timeout_graceful_shutdown=1,
+        )
+        server = uvicorn.Server(config)
+        self._server = server
+        self._thread = threading.Thread(
+            target=server.run,
+            kwargs={"sockets": [listener]},
+            name="streamfakes-server",
+            daemon=True,
+        )
+        self._thread.start()
+        deadline = time.monotonic() + timeout
+        while not server.started:
+            if not self._thread.is_alive() or time.monotonic() > deadline:
+                self.stop()
+                raise FakesError(f"{self.described} did not start on {self.url}")
+            time.sleep(0.005)
+        self._listener = listener
+        return self
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Stop serving and wait for the thread; its sockets close with it."""
+        if self._thread is None or self._server is None:
+            return
+        self._server.should_exit = True
+        self._thread.join(timeout)
+        if self._thread.is_alive():  # still inside a response: cut it short
+            self._server.force_exit = True
+            self._thread.join(timeout)
+        if self._thread.is_alive():
+            raise FakesError(f"{self.described} did not stop in time")
+        if self._listener is not None:
+            self._listener.close()
+        self._thread = None
+        self._server = None
+
+    def __enter__(self) -> Self:
+        return self if self._thread is not None else self.start()
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
