@@ -31,7 +31,8 @@ logging.getLogger("uvicorn.error").addFilter(_QuietDrops())
 
 
 class LoopbackServer:
-    """An ASGI app served from a background thread, on 127.0.0.1 unless told otherwise."""
+    """An ASGI app served from a background thread, on 127.0.0.1 unless told otherwise,
+    speaking the providers' APIs (hence their clients' base URLs)."""
 
     described = "the server"
     """How messages name it."""
@@ -52,6 +53,21 @@ class LoopbackServer:
     @property
     def url(self) -> str:
         return f"http://{self.host}:{self.port}"
+
+    @property
+    def openai_base_url(self) -> str:
+        """`base_url` for the openai SDK and langchain-openai's ChatOpenAI / OpenAI."""
+        return f"{self.url}/v1"
+
+    @property
+    def anthropic_base_url(self) -> str:
+        """`base_url` for the anthropic SDK and ChatAnthropic (which adds `/v1` itself)."""
+        return self.url
+
+    @property
+    def ollama_base_url(self) -> str:
+        """`base_url` for the ollama client and ChatOllama."""
+        return self.url
 
     def start(self, timeout: float = 10.0) -> Self:
         """Bind the port (0: any free one) and serve in a background thread."""

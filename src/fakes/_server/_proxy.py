@@ -71,18 +71,6 @@ class RecordingProxy(LoopbackServer):
         self._changed = threading.Condition(self._lock)
         super().__init__(self._app, host=host, port=port)
 
-    @property
-    def openai_base_url(self) -> str:
-        return f"{self.url}/v1"
-
-    @property
-    def anthropic_base_url(self) -> str:
-        return self.url
-
-    @property
-    def ollama_base_url(self) -> str:
-        return self.url
-
     # -- serving ---------------------------------------------------------------------
 
     async def _app(self, scope: Any, receive: Any, send: Any) -> None:

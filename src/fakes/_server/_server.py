@@ -46,21 +46,6 @@ class FakeProviderServer(LoopbackServer):
         """Every request received, in order, credentials redacted."""
         return self.provider.journal
 
-    @property
-    def openai_base_url(self) -> str:
-        """`base_url` for the openai SDK and langchain-openai's ChatOpenAI / OpenAI."""
-        return f"{self.url}/v1"
-
-    @property
-    def anthropic_base_url(self) -> str:
-        """`base_url` for the anthropic SDK and ChatAnthropic (which adds `/v1` itself)."""
-        return self.url
-
-    @property
-    def ollama_base_url(self) -> str:
-        """`base_url` for the ollama client and ChatOllama."""
-        return self.url
-
     def cut_at(self, cuts: Sequence[int]) -> None:
         """From now on, cut each streamed body into writes ending at these byte offsets
         (inside frames, lines and UTF-8 characters alike), so that the client reads it
