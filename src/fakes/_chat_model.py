@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
@@ -16,10 +16,11 @@ from langchain_core.tools import BaseTool
 from langchain_core.utils.function_calling import convert_to_openai_tool
 
 from . import _raw as raw
-from ._calls import Method, Playback
-from ._chunks import chat_chunks, finish_reason
+from ._calls import Call
+from ._chunks import chat_chunks
 from ._engine import pop_reservation, reserve_batch, reserved
 from ._fields import ScriptedFields
+from ._pieces import Pieces
 
 
 class FakeChatModel(ScriptedFields, BaseChatModel):
@@ -46,13 +47,6 @@ class FakeChatModel(ScriptedFields, BaseChatModel):
     @property
     def _llm_type(self) -> str:
         return "streamfakes-chat"
-
-    def _get_ls_params(self, stop: list[str] | None = None, **kwargs: Any) -> Any:
-        if self.ls_params is not None:
-            return dict(self.ls_params)
-        params = super()._get_ls_params(stop=self._stop_for(stop), **kwargs)
-        params["ls_provider"] = self.provider
-        return params
 
     def _input_text(self, input: Any) -> str:
         return input[-1].text if input else ""
@@ -164,48 +158,26 @@ class FakeChatModel(ScriptedFields, BaseChatModel):
 
     # -- playing the script ------------------------------------------------------------
 
-    def _playback(
-        self,
-        method: Method,
-        messages: list[BaseMessage],
-        stop: list[str] | None,
-        kwargs: dict[str, Any],
-    ) -> Playback[ChatGenerationChunk]:
-        engine = self._engine
-        stop = self._stop_for(stop)
-        call, response = engine.begin(method, messages, {"stop": stop, **kwargs})
-        fault = response.fault
-        limit = fault.after_chunks if fault else None
-        if response.raw_chunks is not None:
-            chunks, count = raw.chat_chunks(response.raw_chunks), len(response.raw_chunks)
-            chunks = chunks[:limit] if limit is not None else chunks
-        else:
-            pieces = engine.pieces(response, stop)
-            usage = None
-            if self.report_usage:
-                usage = engine.usage(response, (m.text for m in messages), pieces.tokens)
-            last_metadata = {
-                "finish_reason": finish_reason(response),
-                "model_name": self._model_for(kwargs),
-                **response.response_metadata,
-            }
-            message_id = response.id or f"msg-{call.index:04d}"
-            chunks = chat_chunks(
-                response,
-                pieces,
-                message_id=message_id,
-                call_index=call.index,
-                last_metadata=last_metadata,
-                usage=usage,
-                limit=limit,
-            )
-            count = pieces.count
-        return Playback(
-            call=call,
-            chunks=chunks,
-            delays=engine.delays(response, count, call.index),
-            fault=fault.exception() if fault else None,
-            clock=engine.clock,
+    def _replayed(self, raw_chunks: Sequence[Mapping[str, Any]]) -> list[ChatGenerationChunk]:
+        return raw.chat_chunks(raw_chunks)
+
+    def _scripted(
+        self, call: Call[Any], pieces: Pieces, last_metadata: dict[str, Any], limit: int | None
+    ) -> list[ChatGenerationChunk]:
+        response = call.response
+        assert response is not None  # begin() raised otherwise
+        usage = None
+        if self.report_usage and limit is None:  # usage rides on the last chunk only
+            texts = (message.text for message in call.input)
+            usage = self._engine.usage(response, texts, pieces.tokens)
+        return chat_chunks(
+            response,
+            pieces,
+            message_id=response.id or f"msg-{call.index:04d}",
+            call_index=call.index,
+            last_metadata=last_metadata,
+            usage=usage,
+            limit=limit,
         )
 
     def _stream(

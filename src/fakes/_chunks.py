@@ -99,7 +99,7 @@ def _plain_text_chunks(
     usage: UsageMetadata | None,
     limit: int | None,
 ) -> list[ChatGenerationChunk]:
-    """The common case, kept lean: it runs once per streamed token."""
+    """The common case, kept lean: plain text, one bare chunk per token."""
     body = texts[:limit] if limit is not None else texts[:-1]
     chunks = [ChatGenerationChunk(message=AIMessageChunk(content=t, id=message_id)) for t in body]
     if limit is None:

@@ -6,8 +6,12 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from ._errors import FakesError, ScriptError
+
+if TYPE_CHECKING:
+    from ._server._loopback import LoopbackServer
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -76,11 +80,7 @@ def _serve(path: str, *, port: int, host: str) -> int:
         return 2
     with server:
         print(f"serving {path} (Ctrl-C stops)", flush=True)
-        print(f"  OpenAI (openai SDK, ChatOpenAI, OpenAI): base_url={server.openai_base_url}")
-        print(f"  Anthropic (anthropic SDK, ChatAnthropic): base_url={server.anthropic_base_url}")
-        print(
-            f"  Ollama (ollama client, ChatOllama): base_url={server.ollama_base_url}", flush=True
-        )
+        _print_base_urls(server)
         try:
             while True:
                 time.sleep(0.5)
@@ -90,19 +90,11 @@ def _serve(path: str, *, port: int, host: str) -> int:
 
 
 def _record(upstream: str, out: str, answers: int, *, port: int, host: str) -> int:
-    from pathlib import Path
-
+    from ._dump import script_path
     from ._server._proxy import RecordingProxy
 
-    target = Path(out)
-    problem = None
-    if target.suffix.lower() not in (".yaml", ".yml", ".json"):
-        problem = f"{out}: name the script .yaml, .yml or .json"
-    elif not target.parent.is_dir():
-        problem = f"{out}: no such directory {str(target.parent)!r}; create it first"
     try:
-        if problem is not None:
-            raise FakesError(problem)
+        script_path(out)
         proxy = RecordingProxy(upstream, host=host, port=port).start()
     except FakesError as error:
         print(f"error: {error}", file=sys.stderr)
@@ -110,9 +102,7 @@ def _record(upstream: str, out: str, answers: int, *, port: int, host: str) -> i
     with proxy:
         until = f"after {answers} answer(s)" if answers else "on Ctrl-C"
         print(f"recording {upstream} to {out} (stops {until})", flush=True)
-        print(f"  OpenAI (openai SDK, ChatOpenAI, OpenAI): base_url={proxy.openai_base_url}")
-        print(f"  Anthropic (anthropic SDK, ChatAnthropic): base_url={proxy.anthropic_base_url}")
-        print(f"  Ollama (ollama client, ChatOllama): base_url={proxy.ollama_base_url}", flush=True)
+        _print_base_urls(proxy)
         try:
             while not proxy.wait_for(answers or 10**9, timeout=0.5):
                 pass
@@ -126,9 +116,16 @@ def _record(upstream: str, out: str, answers: int, *, port: int, host: str) -> i
     return 0
 
 
+def _print_base_urls(server: LoopbackServer) -> None:
+    print(f"  OpenAI (openai SDK, ChatOpenAI, OpenAI): base_url={server.openai_base_url}")
+    print(f"  Anthropic (anthropic SDK, ChatAnthropic): base_url={server.anthropic_base_url}")
+    print(f"  Ollama (ollama client, ChatOllama): base_url={server.ollama_base_url}", flush=True)
+
+
 def _check(path: str, *, llm: bool) -> int:
     from ._chat_model import FakeChatModel
     from ._llm import FakeLLM
+    from ._pieces import chunk_count
 
     try:
         model = (FakeLLM if llm else FakeChatModel).from_script(path)
@@ -138,7 +135,7 @@ def _check(path: str, *, llm: bool) -> int:
     engine = model._engine
     print(f"{path}: ok, {len(engine.responses)} response(s), {len(engine.rules)} rule(s)")
     for i, response in enumerate(engine.responses):
-        count = len(response.raw_chunks or ()) or engine.pieces(response).count
+        count = chunk_count(response, engine.splitter_for(response))
         extra = f", fault after {response.fault.after_chunks}" if response.fault else ""
         print(f"  responses[{i}]: {count} chunk(s){extra}")
     return 0

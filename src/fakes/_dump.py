@@ -134,22 +134,29 @@ def plain(value: Any) -> Any:
     return json.loads(json.dumps(value, default=str))
 
 
-def write_script(path: str | Path, data: Mapping[str, Any]) -> Path:
-    """Write a script file (.yaml, .yml or .json) whole or not at all: a crash midway
-    leaves the old file (or none), never half a script."""
+def script_path(path: str | Path) -> Path:
+    """A path a script can be written to, or `FakesError` saying what to change (checked
+    before recording starts, so a bad path loses no recording)."""
     target = Path(path)
     suffix = target.suffix.lower()
-    if suffix == ".json":
-        text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
-    elif suffix in (".yaml", ".yml"):
-        text = yaml.safe_dump(dict(data), sort_keys=False, allow_unicode=True, width=100)
-    else:
+    if suffix not in (".json", ".yaml", ".yml"):
         raise FakesError(
             f"{path}: unknown script format {suffix or '(no extension)'!r}; "
             "name the file .yaml, .yml or .json"
         )
     if not target.parent.is_dir():
         raise FakesError(f"{path}: no such directory {str(target.parent)!r}; create it first")
+    return target
+
+
+def write_script(path: str | Path, data: Mapping[str, Any]) -> Path:
+    """Write a script file (.yaml, .yml or .json) whole or not at all: a crash midway
+    leaves the old file (or none), never half a script."""
+    target = script_path(path)
+    if target.suffix.lower() == ".json":
+        text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    else:
+        text = yaml.safe_dump(dict(data), sort_keys=False, allow_unicode=True, width=100)
     handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as file:

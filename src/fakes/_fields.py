@@ -19,10 +19,12 @@ from pydantic import (
 )
 from typing_extensions import Self
 
-from ._calls import Call
+from ._calls import Call, Method, Playback
+from ._chunks import finish_reason
 from ._clock import Clock, RealClock, VirtualClock
 from ._engine import Engine
 from ._errors import ScriptError
+from ._pieces import Pieces
 from ._script import Latency, ScriptItem
 from ._validation import Kind, check_clock, checked_script
 
@@ -157,6 +159,56 @@ class ScriptedFields(BaseModel):
         return model if isinstance(model, str) else self.model_name
 
     def _input_text(self, input: Any) -> str:
+        raise NotImplementedError
+
+    def _get_ls_params(self, stop: list[str] | None = None, **kwargs: Any) -> Any:
+        if self.ls_params is not None:
+            return dict(self.ls_params)
+        # ScriptedFields comes first in the fakes' bases: this reaches LangChain's.
+        params = super()._get_ls_params(stop=self._stop_for(stop), **kwargs)  # type: ignore[misc]
+        params["ls_provider"] = self.provider
+        return params
+
+    # -- playing the script ------------------------------------------------------------
+
+    def _playback(
+        self, method: Method, input: Any, stop: list[str] | None, kwargs: dict[str, Any]
+    ) -> Playback[Any]:
+        """The next call's chunks, delays and fault, ready to play: recorded chunks as
+        they are, or the scripted response cut into chunks."""
+        engine = self._engine
+        stop = self._stop_for(stop)
+        call, response = engine.begin(method, input, {"stop": stop, **kwargs})
+        fault = response.fault
+        limit = fault.after_chunks if fault else None
+        if response.raw_chunks is not None:
+            chunks = self._replayed(response.raw_chunks[:limit])
+            count = len(response.raw_chunks)
+        else:
+            pieces = engine.pieces(response, stop)
+            last_metadata = {
+                "finish_reason": finish_reason(response),
+                "model_name": self._model_for(kwargs),
+                **response.response_metadata,
+            }
+            chunks = self._scripted(call, pieces, last_metadata, limit)
+            count = pieces.count
+        return Playback(
+            call=call,
+            chunks=chunks,
+            delays=engine.delays(response, count, call.index),
+            fault=fault.exception() if fault else None,
+            clock=engine.clock,
+        )
+
+    def _replayed(self, raw_chunks: Sequence[Mapping[str, Any]]) -> list[Any]:
+        """Generation chunks for recorded chunk fields."""
+        raise NotImplementedError
+
+    def _scripted(
+        self, call: Call[Any], pieces: Pieces, last_metadata: dict[str, Any], limit: int | None
+    ) -> list[Any]:
+        """Generation chunks for a scripted response's pieces (the first `limit`)."""
         raise NotImplementedError
 
     @property

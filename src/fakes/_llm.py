@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from contextlib import aclosing, closing
 from typing import Any, ClassVar
 
@@ -13,9 +13,10 @@ from langchain_core.runnables import RunnableConfig
 from langchain_core.runnables.config import get_config_list
 
 from . import _raw as raw
-from ._calls import Call, Method, Playback
-from ._chunks import finish_reason, llm_chunks
+from ._calls import Call
+from ._chunks import llm_chunks
 from ._fields import ScriptedFields
+from ._pieces import Pieces
 from ._validation import Kind
 
 
@@ -35,13 +36,6 @@ class FakeLLM(ScriptedFields, BaseLLM):
     @property
     def _llm_type(self) -> str:
         return "streamfakes-llm"
-
-    def _get_ls_params(self, stop: list[str] | None = None, **kwargs: Any) -> Any:
-        if self.ls_params is not None:
-            return dict(self.ls_params)
-        params = super()._get_ls_params(stop=self._stop_for(stop), **kwargs)
-        params["ls_provider"] = self.provider
-        return params
 
     def _input_text(self, input: Any) -> str:
         return str(input)
@@ -72,33 +66,13 @@ class FakeLLM(ScriptedFields, BaseLLM):
             config = _one_at_a_time(config, len(inputs))
         return await super().abatch(inputs, config, return_exceptions=return_exceptions, **kwargs)
 
-    def _playback(
-        self, method: Method, prompt: str, stop: list[str] | None, kwargs: dict[str, Any]
-    ) -> Playback[GenerationChunk]:
-        engine = self._engine
-        stop = self._stop_for(stop)
-        call, response = engine.begin(method, prompt, {"stop": stop, **kwargs})
-        fault = response.fault
-        limit = fault.after_chunks if fault else None
-        if response.raw_chunks is not None:
-            chunks, count = raw.llm_chunks(response.raw_chunks), len(response.raw_chunks)
-            chunks = chunks[:limit] if limit is not None else chunks
-        else:
-            pieces = engine.pieces(response, stop)
-            last_info = {
-                "finish_reason": finish_reason(response),
-                "model_name": self._model_for(kwargs),
-                **response.response_metadata,
-            }
-            chunks = llm_chunks(pieces, last_info=last_info, limit=limit)
-            count = pieces.count
-        return Playback(
-            call=call,
-            chunks=chunks,
-            delays=engine.delays(response, count, call.index),
-            fault=fault.exception() if fault else None,
-            clock=engine.clock,
-        )
+    def _replayed(self, raw_chunks: Sequence[Mapping[str, Any]]) -> list[GenerationChunk]:
+        return raw.llm_chunks(raw_chunks)
+
+    def _scripted(
+        self, call: Call[Any], pieces: Pieces, last_metadata: dict[str, Any], limit: int | None
+    ) -> list[GenerationChunk]:
+        return llm_chunks(pieces, last_info=last_metadata, limit=limit)
 
     def _stream(
         self,

@@ -54,6 +54,13 @@ def argument_fragments(call: ToolCall, split: Splitter) -> list[str]:
     return fragments
 
 
+def chunk_count(response: Response, split: Splitter) -> int:
+    """How many chunks a response streams: its recorded chunks, or its cut pieces."""
+    if response.raw_chunks is not None:
+        return len(response.raw_chunks)
+    return cut(response, split).count
+
+
 def cut(response: Response, split: Splitter, stop: Sequence[str] | None = None) -> Pieces:
     """Cut a response into chunk strings; the text ends before the first stop sequence."""
     text = list(response.chunks) if response.chunks is not None else split(response.text)

@@ -84,7 +84,7 @@ def as_response(response: Response) -> Response:
             usage = add_usage(usage, chunk["usage_metadata"])
         metadata.update(chunk.get("response_metadata") or chunk.get("generation_info") or {})
         chunk_id = chunk.get("id")
-        if message_id is None and isinstance(chunk_id, str) and not _generated(chunk_id):
+        if message_id is None and isinstance(chunk_id, str) and not generated_id(chunk_id):
             message_id = chunk_id
     finish = (
         metadata.get("finish_reason") or metadata.get("stop_reason") or metadata.get("done_reason")
@@ -108,6 +108,6 @@ def as_response(response: Response) -> Response:
 _FINISH = {"end_turn": "stop", "tool_use": "tool_calls", "max_tokens": "length"}
 
 
-def _generated(message_id: str) -> bool:
+def generated_id(message_id: str) -> bool:
     """Ids LangChain makes up from the run id: never the provider's own."""
     return message_id.startswith(("lc_run-", "run-"))

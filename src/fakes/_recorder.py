@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,6 +17,7 @@ from langchain_core.outputs import ChatGenerationChunk, GenerationChunk, LLMResu
 
 from ._dump import plain, script_data, write_script
 from ._errors import FakesError
+from ._raw import generated_id
 from ._script import Fault, Latency, Response
 from ._secrets import scrub
 
@@ -94,8 +95,6 @@ class StreamRecorder(BaseCallbackHandler):
         *,
         chunk: GenerationChunk | ChatGenerationChunk | None = None,
         run_id: UUID,
-        parent_run_id: UUID | None = None,
-        tags: list[str] | None = None,
         **kwargs: Any,
     ) -> None:
         run = self._runs.get(run_id)
@@ -120,7 +119,7 @@ class StreamRecorder(BaseCallbackHandler):
             # The replay's run appends its own, exactly as the recorded one did.
             run.chunks.pop()
             run.times.pop()
-        run.response = Response(raw_chunks=run.chunks, latency=_latency(run.times))
+        run.response = Response(raw_chunks=run.chunks, latency=Latency.from_arrivals(run.times))
 
     def on_llm_error(self, error: BaseException, *, run_id: UUID, **kwargs: Any) -> None:
         run = self._runs.pop(run_id, None)
@@ -128,7 +127,7 @@ class StreamRecorder(BaseCallbackHandler):
             return
         fault = Fault(error, after_chunks=len(run.chunks))
         run.response = Response(
-            raw_chunks=run.chunks or None, latency=_latency(run.times), fault=fault
+            raw_chunks=run.chunks or None, latency=Latency.from_arrivals(run.times), fault=fault
         )
 
     def _start(
@@ -221,7 +220,7 @@ def _message_fields(message: BaseMessageChunk | BaseMessage) -> dict[str, Any]:
     usage = getattr(message, "usage_metadata", None)
     if usage:
         fields["usage_metadata"] = plain(usage)
-    if message.id and not message.id.startswith(("lc_run-", "run-")):
+    if message.id and not generated_id(message.id):
         fields["id"] = message.id
     if message.name:
         fields["name"] = message.name
@@ -252,12 +251,3 @@ def _whole(kind: str, result: LLMResult) -> dict[str, Any]:
         fields["tool_call_chunks"] = calls
     fields["chunk_position"] = "last"
     return fields
-
-
-def _latency(times: Sequence[float]) -> Latency | None:
-    """The delay before each chunk, to the millisecond."""
-    if not times:
-        return None
-    marks = [round(t, 3) for t in times]
-    delays = [round(max(b - a, 0.0), 3) for a, b in zip([0.0, *marks[:-1]], marks, strict=True)]
-    return Latency(chunk_delays=tuple(delays))

@@ -108,15 +108,31 @@ class Latency:
     seed: int = 0
     """Seed of the jitter; with the call's index it fixes every delay."""
     chunk_delays: Sequence[float] = ()
-    """Exact delays before the first chunks (recorded timings); `ttft` and `per_chunk`
-    apply to the chunks after them."""
+    """Exact delays before the first chunks (recorded timings), instead of `ttft`;
+    `per_chunk` applies to the chunks after them."""
+
+    @classmethod
+    def from_arrivals(cls, times: Sequence[float]) -> Latency | None:
+        """The latency that replays chunks arriving at `times` (seconds since the call
+        began), to the millisecond; None for no chunks.
+
+        >>> Latency.from_arrivals([0.25, 0.3, 0.3504])
+        Latency(chunk_delays=[0.25, 0.05, 0.05])
+        """
+        if not times:
+            return None
+        # Arrival times are rounded first, so the delays add up to them without drift.
+        marks = [round(t, 3) for t in times]
+        pairs = zip([0.0, *marks[:-1]], marks, strict=True)
+        return cls(chunk_delays=tuple(round(max(b - a, 0.0), 3) for a, b in pairs))
 
     def delays(self, count: int, *, call_index: int) -> list[float]:
         """The delay before each of `count` chunks, the same for the same call index."""
-        delays = [self.ttft] + [self.per_chunk] * max(count - 1, 0)
         exact = list(self.chunk_delays[:count])
         if exact:
             delays = exact + [self.per_chunk] * (count - len(exact))
+        else:
+            delays = [self.ttft] + [self.per_chunk] * max(count - 1, 0)
         if self.jitter:
             rng = random.Random(f"{self.seed}:{call_index}")
             delays = [d * rng.uniform(1 - self.jitter, 1 + self.jitter) for d in delays]

@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 from . import _raw as raw
 from ._errors import ScriptError
-from ._pieces import cut
+from ._pieces import chunk_count
 from ._script import Fault, Latency, Response, Rule, ScriptItem, ToolCall
 from ._splitting import Split, splitter
 
@@ -100,7 +100,7 @@ class _Checker:
             self.latency(response.latency, f"{path}.latency")
         if response.fault is not None:
             self.fault(response.fault, f"{path}.fault")
-            count = len(response.raw_chunks or ()) or cut(response, split).count
+            count = chunk_count(response, split)
             # after_chunks == count: every chunk arrived, the end of the stream did not.
             if response.fault.after_chunks > count:
                 raise self.fail(

@@ -6,11 +6,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
-# Headers that carry credentials: kept out of the journal (and out of any log).
-SECRET_HEADERS = frozenset(
-    {"authorization", "x-api-key", "api-key", "cookie", "proxy-authorization"}
-)
-REDACTED = "<redacted>"
+from .._secrets import REDACTED, secret_key
 
 
 @dataclass(frozen=True)
@@ -50,7 +46,7 @@ class Journal:
         *,
         reason: str = "",
     ) -> None:
-        shown = {k: REDACTED if k in SECRET_HEADERS else v for k, v in headers.items()}
+        shown = {k: REDACTED if secret_key(k) else v for k, v in headers.items()}
         with self._lock:  # requests are handled concurrently
             self.requests.append(Request(method, path, shown, body, status, reason))
 

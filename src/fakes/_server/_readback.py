@@ -164,16 +164,9 @@ class _Draft:
             usage=dict(self.usage) if self.usage is not None else None,
             finish_reason=self.finish_reason,
             id=self.id,
-            latency=Latency(chunk_delays=_delays(self.times)) if self.times else None,
+            latency=Latency.from_arrivals(self.times),
             fault=self.fault,
         )
-
-
-def _delays(times: list[float]) -> tuple[float, ...]:
-    """The wait before each frame, in milliseconds: arrival times are rounded first, so
-    that the delays add up to the rounded arrival times without drift."""
-    marks = [round(t, 3) for t in times]
-    return tuple(round(max(b - a, 0.0), 3) for a, b in zip([0.0, *marks[:-1]], marks, strict=True))
 
 
 # -- bytes to lines to events ------------------------------------------------------------
