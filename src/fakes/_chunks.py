@@ -20,6 +20,16 @@ def uses_blocks(response: Response) -> bool:
     return response.content_format == "blocks"
 
 
+# The script's finish reasons (OpenAI's) as Anthropic's stop reasons, and back.
+ANTHROPIC_STOP_REASONS = {
+    "stop": "end_turn",
+    "tool_calls": "tool_use",
+    "length": "max_tokens",
+    "content_filter": "refusal",
+}
+FINISH_REASONS = {v: k for k, v in ANTHROPIC_STOP_REASONS.items()} | {"stop_sequence": "stop"}
+
+
 def finish_reason(response: Response) -> str:
     if response.finish_reason is not None:
         return response.finish_reason

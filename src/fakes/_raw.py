@@ -10,6 +10,7 @@ from langchain_core.messages import AIMessageChunk
 from langchain_core.messages.ai import UsageMetadata, add_usage
 from langchain_core.outputs import ChatGenerationChunk, GenerationChunk
 
+from ._chunks import FINISH_REASONS
 from ._script import Response, ToolCall
 
 CHAT_FIELDS = frozenset(
@@ -97,15 +98,11 @@ def as_response(response: Response) -> Response:
             for call in calls.values()
         ],
         usage=dict(usage) if usage else None,
-        finish_reason=_FINISH.get(finish, finish) if isinstance(finish, str) else None,
+        finish_reason=FINISH_REASONS.get(finish, finish) if isinstance(finish, str) else None,
         id=message_id,
         fault=response.fault,
         latency=response.latency,
     )
-
-
-# Provider stop reasons in the script's (OpenAI's) terms.
-_FINISH = {"end_turn": "stop", "tool_use": "tool_calls", "max_tokens": "length"}
 
 
 def generated_id(message_id: str) -> bool:

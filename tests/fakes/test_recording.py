@@ -26,6 +26,7 @@ from assertions import (
     render_events,
 )
 from fakes import (
+    ContentFilterError,
     FakeChatModel,
     FakeLLM,
     FakeProviderServer,
@@ -308,6 +309,40 @@ def test_a_proxied_rate_limit_is_recorded_and_replayed(tmp_path: Path) -> None:
         pytest.raises(openai.RateLimitError),
     ):
         _client("openai", replay).invoke("x")
+
+
+def test_a_proxied_refusal_stays_a_content_filter(tmp_path: Path) -> None:
+    """The error type the body names wins over its HTTP status (400)."""
+    with (
+        FakeProviderServer(
+            FakeChatModel(responses=[Fault(ContentFilterError("blocked"))])
+        ) as provider,
+        RecordingProxy(provider.url) as proxy,
+    ):
+        with pytest.raises(openai.BadRequestError):
+            _client("openai", proxy).invoke("x")
+        proxy.wait_for(1, timeout=5)
+    [response] = proxy.recorded
+    assert response.fault is not None and isinstance(response.fault.exception(), ContentFilterError)
+    assert "error: content_filter" in proxy.save(tmp_path / "p.yaml").read_text()
+
+
+def test_recorded_stop_reasons_read_in_the_scripts_terms() -> None:
+    from fakes._raw import as_response
+
+    def finish(reason: str) -> str | None:
+        chunk = {"content": "x", "response_metadata": {"stop_reason": reason}}
+        return as_response(Response(raw_chunks=[chunk])).finish_reason
+
+    assert [
+        finish(r) for r in ("end_turn", "stop_sequence", "tool_use", "max_tokens", "refusal")
+    ] == [
+        "stop",
+        "stop",
+        "tool_calls",
+        "length",
+        "content_filter",
+    ]
 
 
 def test_the_proxy_names_bad_upstreams() -> None:

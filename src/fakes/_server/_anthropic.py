@@ -12,14 +12,8 @@ from langchain_core.messages import (
     ToolMessage,
 )
 
+from .._chunks import ANTHROPIC_STOP_REASONS, finish_reason
 from ._wire import ChatRequests, Frame, Reply, arguments, event_frame
-
-_STOP_REASONS = {
-    "stop": "end_turn",
-    "tool_calls": "tool_use",
-    "length": "max_tokens",
-    "content_filter": "refusal",
-}
 
 
 class Messages(ChatRequests):
@@ -83,10 +77,8 @@ class Messages(ChatRequests):
     def _stop_reason(self, reply: Reply) -> str:
         if reply.stop_sequence is not None:
             return "stop_sequence"
-        reason = reply.response.finish_reason
-        if reason is None:
-            reason = "tool_calls" if reply.response.tool_calls else "stop"
-        return _STOP_REASONS.get(reason, reason)
+        reason = finish_reason(reply.response)
+        return ANTHROPIC_STOP_REASONS.get(reason, reason)
 
     def _blocks(self, reply: Reply) -> list[tuple[dict[str, Any], str, list[dict[str, Any]]]]:
         """Each content block: its start, and the deltas that fill it."""

@@ -23,6 +23,7 @@ from .._errors import (
     RateLimitError,
 )
 from .._raw import as_response
+from .._script import Response as ScriptResponse
 from ._anthropic import Messages
 from ._journal import Journal
 from ._ollama import Chat
@@ -154,9 +155,8 @@ class ProviderApp:
             self.journal.record(request.method, path, headers, body, status)
             if isinstance(call.error, (ConnectionDroppedError, MalformedFrameError)):
                 # The connection breaks before (or within) the first bytes of the answer.
-                return StreamingResponse(
-                    _abort(wire.frames(reply, body)[0].data, call.error), headers=CLOSE
-                )
+                first = wire.frames(reply, body)[0]
+                return StreamingResponse(_fail(wire, first, call, call.error), headers=CLOSE)
             return self._error(wire, str(call.error), kind, status, **extra)
         self.journal.record(request.method, path, headers, body, 200)
         if not streaming:
@@ -165,7 +165,7 @@ class ProviderApp:
                 await asyncio.sleep(sum(delays))  # the whole answer takes its time too
             call.finished = True
             return JSONResponse(wire.whole(reply), headers=CLOSE)
-        body_parts = self._stream(wire, wire.frames(reply, body), call)
+        body_parts = self._stream(wire, wire.frames(reply, body), call, response)
         if self.frame_bytes:
             body_parts = split_bytes(body_parts, self.frame_bytes)
         if self.cuts:
@@ -173,10 +173,8 @@ class ProviderApp:
         return StreamingResponse(body_parts, media_type=wire.media_type, headers=CLOSE)
 
     async def _stream(
-        self, wire: WireFormat, frames: list[Frame], call: Call[Any]
+        self, wire: WireFormat, frames: list[Frame], call: Call[Any], response: ScriptResponse
     ) -> AsyncIterator[bytes]:
-        response = call.response
-        assert response is not None
         tokens = sum(frame.chunk for frame in frames)
         delays = iter(self.model._engine.delays(response, tokens, call.index) or [])
         fault = response.fault
@@ -213,12 +211,6 @@ async def _fail(
         raise DroppedConnection(str(error))
     status, kind, _ = status_of(error)
     yield wire.error_frame(str(error), kind, status)
-
-
-async def _abort(first: bytes, error: BaseException) -> AsyncIterator[bytes]:
-    if isinstance(error, MalformedFrameError):
-        yield first[: len(first) // 2]
-    raise DroppedConnection(str(error))
 
 
 def _matched_stop(text: str, stop: Any) -> str | None:

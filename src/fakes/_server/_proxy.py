@@ -18,6 +18,7 @@ from .._errors import FakesError
 from .._script import Fault
 from .._script import Response as ScriptResponse
 from .._secrets import scrub
+from ._app import CLOSE
 from ._loopback import LOOPBACK, LoopbackServer
 from ._readback import provider_error, read_whole, stream_reader
 
@@ -98,12 +99,11 @@ class RecordingProxy(LoopbackServer):
             await client.aclose()
             message = f"the recording proxy could not reach {self.upstream}: {error!r}"
             error_body = {"error": {"message": message, "type": "proxy_error"}}
-            return JSONResponse(error_body, 502, headers={"connection": "close"})
+            return JSONResponse(error_body, 502, headers=CLOSE)
         requested = _requested_model(body)
         passed = {k: v for k, v in upstream.headers.items() if k.lower() not in _NOT_FORWARDED}
         passed.pop("content-encoding", None)  # httpx hands on decoded bytes
-        # As the fake server does: clients never keep a pooled socket to the proxy.
-        passed["connection"] = "close"
+        passed.update(CLOSE)  # as the fake server does: no pooled socket to the proxy
         return StreamingResponse(
             self._relay(client, upstream, request.url.path, started, requested),
             status_code=upstream.status_code,
@@ -124,13 +124,13 @@ class RecordingProxy(LoopbackServer):
             "application/x-ndjson",
         )
         reader = stream_reader(path) if streamed and upstream.status_code < 400 else None
-        whole = b""
+        whole = bytearray()
         try:
             async for data in upstream.aiter_bytes():
                 if reader is not None:
                     reader.feed(data, time.monotonic() - started)
                 else:
-                    whole += data
+                    whole.extend(data)
                 yield data
         finally:
             await upstream.aclose()
@@ -138,22 +138,20 @@ class RecordingProxy(LoopbackServer):
         if reader is not None:
             self._record(reader.response(), reader.model or requested)
         else:
-            self._record_whole(path, upstream.status_code, whole, requested)
+            self._record_whole(path, upstream.status_code, bytes(whole), requested)
 
     def _record_whole(self, path: str, status: int, body: bytes, requested: str | None) -> None:
         try:
             data = json.loads(body or b"null")
         except ValueError:
             data = None
-        response = read_whole(path, data)
-        if response is None and status >= 400:
+        failed = status >= 400
+        response = read_whole(path, data, status if failed else None)
+        if failed and (response is None or response.fault is None):
             message = body.decode("utf-8", "replace")[:500]
             response = ScriptResponse(fault=Fault(provider_error(message, status=status)))
         if response is None:
             return  # not a model answer (an unknown path): passed through, not recorded
-        if status >= 400 and response.fault is not None:
-            error = response.fault.exception()
-            response = ScriptResponse(fault=Fault(provider_error(str(error), status=status)))
         model = data.get("model") if isinstance(data, dict) else None
         self._record(response, model if isinstance(model, str) else requested)
 

@@ -13,17 +13,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from .._chunks import FINISH_REASONS
 from .._errors import ContentFilterError, ProviderError, RateLimitError, ServerError
 from .._script import Fault, Latency, Response, ToolCall
 
-# Anthropic's stop reasons in OpenAI terms (the script's vocabulary).
-_STOP_REASONS = {
-    "end_turn": "stop",
-    "stop_sequence": "stop",
-    "tool_use": "tool_calls",
-    "max_tokens": "length",
-    "refusal": "content_filter",
-}
 # Error types (OpenAI's and Anthropic's) and the HTTP status they stand for.
 _ERROR_STATUS = {
     "invalid_request_error": 400,
@@ -65,9 +58,10 @@ def stream_reader(path: str) -> StreamReader | None:
     return readers[kind]() if kind else None
 
 
-def read_whole(path: str, body: Any) -> Response | None:
+def read_whole(path: str, body: Any, status: int | None = None) -> Response | None:
     """A non-streamed JSON answer from the endpoint at `path` as a `Response`; None if
-    the path is unknown. An error body reads as a `Response` that fails at once."""
+    the path is unknown. An error body (sent with HTTP `status`) reads as a `Response`
+    that fails at once."""
     readers: dict[str, Callable[[dict[str, Any]], Response]] = {
         "chat": _whole_chat,
         "completions": _whole_completion,
@@ -77,7 +71,7 @@ def read_whole(path: str, body: Any) -> Response | None:
     kind = _endpoint(path)
     if not kind or not isinstance(body, dict):
         return None
-    error = _body_error(body)
+    error = _error(body["error"], status) if body.get("error") else None
     if error is not None:
         return Response(fault=Fault(error))
     return readers[kind](body)
@@ -255,6 +249,18 @@ class _Stream:
     def _line(self, line: str, at: float) -> None:
         raise NotImplementedError
 
+    def _payload(self, text: str) -> dict[str, Any] | None:
+        """A frame's JSON object, its id and model taken; None when there is nothing
+        more to read (not an object, or an error frame, recorded as the fault)."""
+        payload = _object(text)
+        if payload is None:
+            return None
+        if payload.get("error"):
+            self._draft.fail(_error(payload["error"]))
+            return None
+        self._identify(payload)
+        return payload
+
     def _identify(self, message: dict[str, Any]) -> None:
         """Take the id and model a frame names."""
         if isinstance(message.get("id"), str):
@@ -286,13 +292,9 @@ class _OpenAIStream(_EventStream):
         if data == "[DONE]":
             self.complete = True
             return
-        payload = _object(data)
+        payload = self._payload(data)
         if payload is None:
             return
-        if payload.get("error"):
-            self._draft.fail(_error(payload["error"]))
-            return
-        self._identify(payload)
         if isinstance(payload.get("usage"), dict):
             self._draft.usage = _openai_usage(payload["usage"])
         choices = payload.get("choices")
@@ -396,7 +398,7 @@ class _MessagesStream(_EventStream):
 
     def _stop_reason(self, reason: Any) -> None:
         if isinstance(reason, str):
-            self._draft.finish_reason = _STOP_REASONS.get(reason, reason)
+            self._draft.finish_reason = FINISH_REASONS.get(reason, reason)
 
     def _add_usage(self, usage: Any) -> None:
         # message_delta repeats or updates what message_start said: later counts win.
@@ -414,13 +416,9 @@ class _OllamaStream(_Stream):
     """`/api/chat` (Ollama): one JSON object a line; tool calls arrive whole."""
 
     def _line(self, line: str, at: float) -> None:
-        payload = _object(line)
+        payload = self._payload(line)
         if payload is None:
             return
-        if payload.get("error"):
-            self._draft.fail(_error(payload["error"]))
-            return
-        self._identify(payload)
         if _ollama_message(self._draft, _mapping(payload.get("message"))):
             self._draft.times.append(at)
         if payload.get("done") is True:
@@ -512,7 +510,7 @@ def _whole_message(body: dict[str, Any]) -> Response:
             if b.get("type") == "tool_use"
         ],
         usage=_anthropic_usage(usage) if usage else None,
-        finish_reason=_STOP_REASONS.get(reason, reason) if isinstance(reason, str) else None,
+        finish_reason=FINISH_REASONS.get(reason, reason) if isinstance(reason, str) else None,
     )
 
 
@@ -613,15 +611,10 @@ def _anthropic_usage(usage: dict[str, Any]) -> dict[str, Any]:
     return _with_details(_usage(input_tokens, counts.get("output", 0)), details, {})
 
 
-def _error(error: Any) -> ProviderError:
+def _error(error: Any, status: int | None = None) -> ProviderError:
     """The error an error frame or body describes: `{"message", "type", "code"}`
-    (OpenAI, Anthropic) or a bare message (Ollama)."""
+    (OpenAI, Anthropic) or a bare message (Ollama); `status` when a body came with one."""
     if not isinstance(error, dict):
-        return ServerError(str(error))
+        return provider_error(str(error), status=status)
     kind = " ".join(_text(error.get(key)) for key in ("type", "code"))
-    return provider_error(_text(error.get("message")) or str(error), kind)
-
-
-def _body_error(body: dict[str, Any]) -> ProviderError | None:
-    """The error a whole body reports instead of an answer, if it does."""
-    return _error(body["error"]) if body.get("error") else None
+    return provider_error(_text(error.get("message")) or str(error), kind, status)
