@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import Any, Literal
@@ -16,8 +15,8 @@ from fakes import FakeChatModel, FakeLLM, Response, ToolCall
 from fakes.strategies import argument_fragmentations, chunkings
 
 from ._checks import check_event_stream
-from ._collect import acollect_events, no_running_loop
-from ._consistency import _combined, _comparable, _partials_grow
+from ._chunks import check_partials_grow, combine, comparable
+from ._collect import collect_events, no_running_loop
 from ._errors import AssertionsError, StreamAssertionError
 from ._normalize import Normalizer
 
@@ -60,6 +59,8 @@ def assert_chunking_invariant(
     fake = FakeLLM if model == "llm" else FakeChatModel
     whole = Response(text=text, tool_calls=[replace(call, fragments=1) for call in tool_calls])
     expected, usage = _reference(build, fake, whole, input)
+    normalizer = Normalizer()
+    want = comparable(expected, normalizer)
     name = _describe(runnable)
 
     @settings(
@@ -79,7 +80,7 @@ def assert_chunking_invariant(
         scripted = replace(response, usage=usage) if usage is not None else response
         # cycle: the chain streams twice, for its chunks and for its events.
         chain = build(fake(responses=[scripted], cycle=True))
-        _check_split(chain, input, response, expected, name)
+        _check_split(chain, input, response, (want, normalizer), name)
 
     every_split_agrees()
 
@@ -135,23 +136,28 @@ def _reference(
 
 
 def _check_split(
-    chain: Runnable[Any, Any], input: Any, response: Response, expected: Any, name: str
+    chain: Runnable[Any, Any],
+    input: Any,
+    response: Response,
+    expected: tuple[Any, Normalizer],
+    name: str,
 ) -> None:
+    """One split: it streams, its events are well formed, and its output is `expected`
+    (the unsplit output made comparable, and the normaliser that made it so)."""
     __tracebackhide__ = True
     shown = f"\n  streamed as: {response!r}"
     try:
         chunks = list(chain.stream(input))
-        events = list(asyncio.run(acollect_events(chain, input)))
+        events = collect_events(chain, input).events
     except Exception as error:
         raise StreamAssertionError(f"{name} raised {error!r}{shown}") from error
     try:
-        _partials_grow("stream", chunks)
+        check_partials_grow("stream", chunks)
         check_event_stream(events)
     except StreamAssertionError as error:
         raise StreamAssertionError(f"{name}: {error}{shown}") from None
-    normalizer = Normalizer()
-    got = _comparable(_combined(chunks) if chunks else None, normalizer)
-    want = _comparable(expected, normalizer)
+    want, normalizer = expected
+    got = comparable(combine(chunks) if chunks else None, normalizer)
     if got != want:
         raise StreamAssertionError(
             f"{name}'s output depends on where the stream splits{shown}"

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from langchain_core.runnables import Runnable, RunnableConfig
 
-from ._collect import acollect_events, no_running_loop
+from ._collect import collect_events, no_running_loop
 from ._errors import StreamAssertionError
 
 _MODEL_STREAMS = ("on_chat_model_stream", "on_llm_stream")
@@ -31,7 +30,7 @@ def assert_streams_live(
     no_running_loop(
         "assert_streams_live", "use `check_streams_live(await acollect_events(...))` instead"
     )
-    check_streams_live(list(asyncio.run(acollect_events(runnable, input, config))))
+    check_streams_live(collect_events(runnable, input, config))
 
 
 def check_streams_live(events: Sequence[Mapping[str, Any]]) -> None:

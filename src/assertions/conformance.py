@@ -39,7 +39,7 @@ from fakes import (
 
 from ._checks import check_event_stream
 from ._chunks import add_up
-from ._collect import acollect_events
+from ._collect import acollect_chunks, collect_events
 
 TEXT = "Streaming works token by token, as it should."
 WEATHER_TOOL = {
@@ -148,7 +148,7 @@ class ChatModelStreamingSuite(_ServedSuite):
     def test_chunks_add_up_to_invoke_and_async_agrees(self) -> None:
         with self.serving(TEXT) as (_, model):
             streamed = add_up(list(model.stream("hi")))
-            astreamed = add_up(asyncio.run(_collect(model.astream("hi"))))
+            astreamed = add_up(asyncio.run(acollect_chunks(model, "hi")))
             invoked = model.invoke("hi")
         _expect(
             streamed.text == invoked.text,
@@ -220,7 +220,7 @@ class ChatModelStreamingSuite(_ServedSuite):
 
     def test_the_event_stream_is_well_formed(self) -> None:
         with self.serving(TEXT) as (_, model):
-            events = asyncio.run(acollect_events(model, "hi"))
+            events = collect_events(model, "hi")
         check_event_stream(events)
 
     def test_on_llm_new_token_fires_once_per_chunk(self) -> None:
@@ -352,7 +352,7 @@ class LLMStreamingSuite(_ServedSuite):
     def test_chunks_join_to_invoke_and_async_agrees(self) -> None:
         with self.serving(TEXT) as (_, llm):
             streamed = "".join(llm.stream("hi"))
-            astreamed = "".join(asyncio.run(_collect(llm.astream("hi"))))
+            astreamed = "".join(asyncio.run(acollect_chunks(llm, "hi")))
             invoked = llm.invoke("hi")
         _expect(
             streamed == invoked == astreamed,
@@ -384,7 +384,7 @@ class LLMStreamingSuite(_ServedSuite):
 
     def test_the_event_stream_is_well_formed(self) -> None:
         with self.serving(TEXT) as (_, llm):
-            events = asyncio.run(acollect_events(llm, "hi"))
+            events = collect_events(llm, "hi")
         streamed = [e for e in events if e["event"] == "on_llm_stream"]
         _expect(
             len(streamed) > 1,
@@ -392,10 +392,6 @@ class LLMStreamingSuite(_ServedSuite):
             f"got {len(streamed)}",
         )
         check_event_stream(events)
-
-
-async def _collect(stream: Any) -> list[Any]:
-    return [chunk async for chunk in stream]
 
 
 def _expect(ok: bool, rule: str, got: str) -> None:

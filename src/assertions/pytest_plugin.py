@@ -19,7 +19,7 @@ Options (one group, "streamfakes"):
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -112,24 +112,26 @@ class _Factory:
 
     def check_all_used(self) -> None:
         # A test that already failed needs no second complaint about its script.
-        if self._unused_allowed() or self.request.node.stash.get(_CALL_FAILED, False):
+        if _unused_allowed(self.request) or self.request.node.stash.get(_CALL_FAILED, False):
             return
-        unused = [
-            f"  {model._engine.owner}: responses[{i}]: {model._engine.describe_response(i)}"
-            for model in self.made
-            for i in model._engine.unused_positions
-        ]
-        if unused:
-            pytest.fail(
-                "these scripted responses were never used:\n"
-                + "\n".join(unused)
-                + f"\nRemove them, or allow it with @pytest.mark.{MARKER}(allow_unused=True) "
-                "(or --streamfakes-allow-unused).",
-                pytrace=False,
-            )
+        _fail_on_unused(self.made, "used")
 
-    def _unused_allowed(self) -> bool:
-        return _unused_allowed(self.request)
+
+def _fail_on_unused(models: Iterable[FakeChatModel | FakeLLM], verb: str) -> None:
+    """Fail the test, listing the scripted responses no call played."""
+    unused = [
+        f"  {model._engine.owner}: responses[{i}]: {model._engine.describe_response(i)}"
+        for model in models
+        for i in model._engine.unused_positions
+    ]
+    if unused:
+        pytest.fail(
+            f"these scripted responses were never {verb}:\n"
+            + "\n".join(unused)
+            + f"\nRemove them, or allow it with @pytest.mark.{MARKER}(allow_unused=True) "
+            "(or --streamfakes-allow-unused).",
+            pytrace=False,
+        )
 
 
 def _unused_allowed(request: pytest.FixtureRequest) -> bool:
@@ -197,22 +199,8 @@ def fake_provider(request: pytest.FixtureRequest) -> Iterator[Callable[..., Fake
                     f"{error}\nAllow it with @pytest.mark.{MARKER}(allow_unexpected=True).",
                     pytrace=False,
                 )
-    if _unused_allowed(request):
-        return
-    unused = [
-        f"  {server.model._engine.owner}: responses[{i}]: "
-        f"{server.model._engine.describe_response(i)}"
-        for server in servers
-        for i in server.model._engine.unused_positions
-    ]
-    if unused:
-        pytest.fail(
-            "these scripted responses were never requested:\n"
-            + "\n".join(unused)
-            + f"\nRemove them, or allow it with @pytest.mark.{MARKER}(allow_unused=True) "
-            "(or --streamfakes-allow-unused).",
-            pytrace=False,
-        )
+    if not _unused_allowed(request):
+        _fail_on_unused([server.model for server in servers], "requested")
 
 
 @pytest.fixture

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 from typing import Any, TextIO, cast
 
@@ -118,10 +117,10 @@ def _get_weather(city: str, unit: str = "celsius") -> str:
 
 def _events(out: TextIO, pacing: dict[str, Any]) -> None:
     # The normalised timeline, in the format stream snapshots use.
-    from assertions import acollect_events, normalize_events, render_events
+    from assertions import collect_events, normalize_events, render_events
 
     prompt = ChatPromptTemplate.from_template("Tell me a joke about {topic}")
     model = FakeChatModel(responses=["Why did the parrot talk?"], **pacing)
     chain = prompt | model.with_config(tags=["joke-model"]) | StrOutputParser()
-    events = asyncio.run(acollect_events(chain, {"topic": "parrot"}))
+    events = collect_events(chain, {"topic": "parrot"})
     out.write(render_events(normalize_events(events, keep_ls_metadata=False)))
