@@ -20,10 +20,10 @@ import uvicorn
 from langchain_openai import ChatOpenAI
 
 from fakes import FakeChatModel, FakeProviderServer, Response
-from fakes._pieces import cut
-from fakes._server._openai import ChatCompletions
-from fakes._server._wire import Reply
-from fakes._splitting import splitter
+from fakes._script._cutting import cut
+from fakes._script._splitting import splitter
+from fakes._wire._format import Reply
+from fakes._wire._openai import ChatCompletions
 
 
 def prerendered_app(frames: list[bytes]) -> Any:

@@ -1,14 +1,17 @@
 """Collect, normalise, render, snapshot and check LLM streams.
 
 Importable without pytest; the syrupy extensions load on first use, and the pytest glue
-lives in `assertions.pytest_plugin`.
+lives in `streamfakes.pytest_plugin`.
 """
 
 import typing as _typing
 
-from ._checks import check_event_stream
-from ._chunking import assert_chunking_invariant
-from ._collect import (
+from ._checks._chunking import assert_chunking_invariant
+from ._checks._consistency import assert_stream_consistent
+from ._checks._events import check_event_stream
+from ._checks._liveness import assert_streams_live, check_streams_live
+from ._errors import AssertionsError, StreamAssertionError
+from ._timeline._collect import (
     acollect_chunks,
     acollect_events,
     acollect_log,
@@ -16,11 +19,13 @@ from ._collect import (
     collect_events,
     collect_log,
 )
-from ._consistency import assert_stream_consistent
-from ._errors import AssertionsError, StreamAssertionError
-from ._liveness import assert_streams_live, check_streams_live
-from ._normalize import normalize_chunks, normalize_events, normalize_log, normalize_protocol_events
-from ._render import (
+from ._timeline._normalize import (
+    normalize_chunks,
+    normalize_events,
+    normalize_log,
+    normalize_protocol_events,
+)
+from ._timeline._render import (
     compact,
     render_chunks,
     render_events,
@@ -28,8 +33,14 @@ from ._render import (
     render_log,
     render_protocol_events,
 )
-from ._sse import aencode_sse, aparse_sse_response, encode_sse, encode_sse_event, parse_sse
-from ._streams import ChunkStream, EventStream, LogStream
+from ._timeline._sse import (
+    aencode_sse,
+    aparse_sse_response,
+    encode_sse,
+    encode_sse_event,
+    parse_sse,
+)
+from ._timeline._streams import ChunkStream, EventStream, LogStream
 
 if _typing.TYPE_CHECKING:
     from ._snapshot import StreamJSONSnapshotExtension, StreamSnapshotExtension

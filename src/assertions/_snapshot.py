@@ -8,9 +8,20 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from syrupy.extensions.amber import AmberSnapshotExtension
 
-from ._normalize import normalize_chunks, normalize_events, normalize_log, normalize_protocol_events
-from ._render import render_chunks, render_events, render_json, render_log, render_protocol_events
-from ._streams import ChunkStream, EventStream, LogStream
+from ._timeline._normalize import (
+    normalize_chunks,
+    normalize_events,
+    normalize_log,
+    normalize_protocol_events,
+)
+from ._timeline._render import (
+    render_chunks,
+    render_events,
+    render_json,
+    render_log,
+    render_protocol_events,
+)
+from ._timeline._streams import ChunkStream, EventStream, LogStream
 
 if TYPE_CHECKING:
     from syrupy.location import PyTestLocation

@@ -37,9 +37,9 @@ from fakes import (
     split_text,
 )
 
-from ._checks import check_event_stream
-from ._chunks import add_up
-from ._collect import acollect_chunks, collect_events
+from ._checks._chunks import add_up
+from ._checks._events import check_event_stream
+from ._timeline._collect import acollect_chunks, collect_events
 
 TEXT = "Streaming works token by token, as it should."
 WEATHER_TOOL = {

@@ -1,8 +1,5 @@
 """Scriptable fake chat models and LLMs that stream the whole message, deterministically."""
 
-from ._calls import Call
-from ._chat_model import FakeChatModel, NonStreamingFakeChatModel
-from ._clock import Clock, RealClock, VirtualClock
 from ._errors import (
     ConnectionDroppedError,
     ContentFilterError,
@@ -15,13 +12,15 @@ from ._errors import (
     ScriptExhaustedError,
     ServerError,
 )
-from ._llm import FakeLLM
-from ._recorder import StreamRecorder
-from ._script import Fault, Latency, Response, Rule, ToolCall
-from ._server._journal import Journal, Request
-from ._server._proxy import RecordingProxy
-from ._server._server import FakeProviderServer
-from ._server._wire import (
+from ._models._calls import Call
+from ._models._chat_model import FakeChatModel, NonStreamingFakeChatModel
+from ._models._clock import Clock, RealClock, VirtualClock
+from ._models._llm import FakeLLM
+from ._recording._proxy import RecordingProxy
+from ._recording._recorder import StreamRecorder
+from ._script._splitting import split_text
+from ._script._vocabulary import Fault, Latency, Response, Rule, ToolCall
+from ._wire._format import (
     ChatRequests,
     Frame,
     Reply,
@@ -30,7 +29,8 @@ from ._server._wire import (
     event_frame,
     json_line,
 )
-from ._splitting import split_text
+from ._wire._journal import Journal, Request
+from ._wire._server import FakeProviderServer
 
 __all__ = [
     "Call",

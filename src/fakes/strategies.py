@@ -22,7 +22,7 @@ from typing import Any
 from hypothesis import strategies as st
 
 from ._errors import ScriptError
-from ._script import Response, ToolCall
+from ._script._vocabulary import Response, ToolCall
 
 __all__ = [
     "argument_fragmentations",

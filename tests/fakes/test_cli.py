@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from fakes._cli import main
+from streamfakes._cli import main
 
 
 def test_demo_walks_through_every_section(capsys: pytest.CaptureFixture[str]) -> None:
@@ -26,7 +26,11 @@ def test_demo_walks_through_every_section(capsys: pytest.CaptureFixture[str]) ->
 
 def test_demo_is_a_console_script() -> None:
     result = subprocess.run(
-        [sys.executable, "-c", "from fakes._cli import main; raise SystemExit(main(['demo']))"],
+        [
+            sys.executable,
+            "-c",
+            "from streamfakes._cli import main; raise SystemExit(main(['demo']))",
+        ],
         capture_output=True,
         text=True,
         timeout=120,
@@ -85,7 +89,7 @@ def test_without_real_time_the_demo_never_waits(monkeypatch: pytest.MonkeyPatch)
 
 
 def test_demo_stops_quietly_when_the_reader_goes_away() -> None:
-    script = "from fakes._cli import main; raise SystemExit(main(['demo']))"
+    script = "from streamfakes._cli import main; raise SystemExit(main(['demo']))"
     result = subprocess.run(
         f'{sys.executable} -c "{script}" | head -n 2',
         shell=True,
@@ -106,7 +110,7 @@ def test_serve_prints_the_base_url_and_answers_until_interrupted(tmp_path: Path)
 
     script = tmp_path / "s.yaml"
     script.write_text("responses: [Hello from the script]\n")
-    command = [sys.executable, "-c", "from fakes._cli import main; raise SystemExit(main())"]
+    command = [sys.executable, "-c", "from streamfakes._cli import main; raise SystemExit(main())"]
     with subprocess.Popen(
         [*command, "serve", "--script", str(script)],
         stdout=subprocess.PIPE,

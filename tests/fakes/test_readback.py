@@ -22,14 +22,14 @@ from fakes import (
     ServerError,
     ToolCall,
 )
-from fakes._chunks import finish_reason
-from fakes._pieces import argument_fragments, cut
-from fakes._server._anthropic import Messages
-from fakes._server._ollama import Chat
-from fakes._server._openai import ChatCompletions, Completions
-from fakes._server._readback import read_whole, stream_reader
-from fakes._server._wire import Reply, WireFormat, arguments, dumps
-from fakes._splitting import splitter
+from fakes._recording._readback import read_whole, stream_reader
+from fakes._script._cutting import argument_fragments, cut
+from fakes._script._splitting import splitter
+from fakes._script._vocabulary import finish_reason
+from fakes._wire._anthropic import Messages
+from fakes._wire._format import Reply, WireFormat, arguments, dumps
+from fakes._wire._ollama import Chat
+from fakes._wire._openai import ChatCompletions, Completions
 
 WORDS = splitter("words")
 FORMATS: dict[str, WireFormat] = {

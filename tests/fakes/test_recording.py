@@ -328,7 +328,7 @@ def test_a_proxied_refusal_stays_a_content_filter(tmp_path: Path) -> None:
 
 
 def test_recorded_stop_reasons_read_in_the_scripts_terms() -> None:
-    from fakes._raw import as_response
+    from fakes._models._replay import as_response
 
     def finish(reason: str) -> str | None:
         chunk = {"content": "x", "response_metadata": {"stop_reason": reason}}
@@ -377,7 +377,7 @@ def _record_one_answer(command: list[str], upstream: str, out: str) -> None:
 
 def test_streamfakes_record_proxies_until_enough_answers(tmp_path: Path) -> None:
     out = tmp_path / "recorded.yaml"
-    command = [sys.executable, "-c", "from fakes._cli import main; raise SystemExit(main())"]
+    command = [sys.executable, "-c", "from streamfakes._cli import main; raise SystemExit(main())"]
     with FakeProviderServer(FakeChatModel(responses=["Recorded answer"])) as provider:
         arguments = ["record", "--upstream", provider.url, "--out", str(out), "--answers", "1"]
         _record_one_answer([*command, *arguments], provider.url, str(out))
@@ -386,7 +386,7 @@ def test_streamfakes_record_proxies_until_enough_answers(tmp_path: Path) -> None
 
 
 def test_streamfakes_record_refuses_a_bad_out_path(tmp_path: Path) -> None:
-    from fakes._cli import main
+    from streamfakes._cli import main
 
     assert (
         main(["record", "--upstream", "http://127.0.0.1:9", "--out", str(tmp_path / "x.txt")]) == 2

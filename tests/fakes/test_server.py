@@ -302,7 +302,7 @@ def test_get_is_not_allowed(fake_provider: Start) -> None:
 def test_split_bytes_cuts_inside_characters() -> None:
     import asyncio
 
-    from fakes._server._app import split_bytes
+    from fakes._wire._app import split_bytes
 
     async def parts() -> Any:
         yield "✓✓".encode()

@@ -1,0 +1,142 @@
+"""Collect what a runnable streams: its chunks, or its events."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from typing import Any
+
+from langchain_core.runnables import Runnable, RunnableConfig
+
+from .._errors import AssertionsError
+from ._streams import ChunkStream, EventStream, EventVersion, LogStream
+
+_FILTERS = (
+    "include_names",
+    "include_types",
+    "include_tags",
+    "exclude_names",
+    "exclude_types",
+    "exclude_tags",
+)
+
+
+def collect_chunks(
+    runnable: Runnable[Any, Any], input: Any, config: RunnableConfig | None = None, **kwargs: Any
+) -> ChunkStream:
+    """Every chunk `runnable.stream(input)` yields.
+
+    >>> from fakes import FakeChatModel
+    >>> [c.content for c in collect_chunks(FakeChatModel(responses=["Hi there"]), "hi")]
+    ['Hi', ' there']
+    """
+    return ChunkStream(list(runnable.stream(input, config, **kwargs)), method="stream")
+
+
+async def acollect_chunks(
+    runnable: Runnable[Any, Any], input: Any, config: RunnableConfig | None = None, **kwargs: Any
+) -> ChunkStream:
+    """Every chunk `runnable.astream(input)` yields."""
+    chunks = [chunk async for chunk in runnable.astream(input, config, **kwargs)]
+    return ChunkStream(chunks, method="astream")
+
+
+async def acollect_events(
+    runnable: Runnable[Any, Any],
+    input: Any,
+    config: RunnableConfig | None = None,
+    *,
+    version: EventVersion = "v2",
+    include_names: Sequence[str] | None = None,
+    include_types: Sequence[str] | None = None,
+    include_tags: Sequence[str] | None = None,
+    exclude_names: Sequence[str] | None = None,
+    exclude_types: Sequence[str] | None = None,
+    exclude_tags: Sequence[str] | None = None,
+    **kwargs: Any,
+) -> EventStream:
+    """Every event `runnable.astream_events(input, version=...)` yields, with its filters.
+
+    `version="v3"` collects a chat model's content-block protocol events
+    (`stream_events(version="v3")`, where the installed langchain-core has it).
+    """
+    filters = {
+        name: list(value)
+        for name, value in zip(
+            _FILTERS,
+            (
+                include_names,
+                include_types,
+                include_tags,
+                exclude_names,
+                exclude_types,
+                exclude_tags,
+            ),
+            strict=True,
+        )
+        if value is not None
+    }
+    if version == "v3":
+        if filters:
+            raise AssertionsError(
+                f"version='v3' takes no include_/exclude_ filters (got {sorted(filters)}): "
+                "it streams one chat model's content blocks; filter with version='v2'"
+            )
+        return EventStream(_protocol_events(runnable, input, config, **kwargs), "v3")
+    stream = runnable.astream_events(input, config, version=version, **filters, **kwargs)
+    events = [dict(event) async for event in stream]
+    return EventStream(events, version=version, options=filters)
+
+
+def _protocol_events(runnable: Any, input: Any, config: Any, **kwargs: Any) -> list[dict[str, Any]]:
+    if not hasattr(runnable, "stream_events"):
+        raise AssertionsError(
+            "version='v3' needs stream_events(), which this langchain-core lacks (it came "
+            "in 1.4); use version='v2'"
+        )
+    return [dict(event) for event in runnable.stream_events(input, config, version="v3", **kwargs)]
+
+
+async def acollect_log(
+    runnable: Runnable[Any, Any], input: Any, config: RunnableConfig | None = None, **kwargs: Any
+) -> LogStream:
+    """Every JSON-patch operation of `runnable.astream_log(input)` (filters as keywords)."""
+    ops: list[dict[str, Any]] = []
+    async for patch in runnable.astream_log(input, config, **kwargs):
+        ops.extend(dict(op) for op in patch.ops)
+    return LogStream(ops)
+
+
+def collect_events(
+    runnable: Runnable[Any, Any],
+    input: Any,
+    config: RunnableConfig | None = None,
+    **kwargs: Any,
+) -> EventStream:
+    """`acollect_events` for synchronous tests (it runs its own event loop).
+
+    >>> from fakes import FakeChatModel
+    >>> [e["event"] for e in collect_events(FakeChatModel(responses=["Hi"]), "hi")]
+    ['on_chat_model_start', 'on_chat_model_stream', 'on_chat_model_end']
+    """
+    no_running_loop("collect_events", "use `await acollect_events(...)` instead")
+    return asyncio.run(acollect_events(runnable, input, config, **kwargs))
+
+
+def collect_log(
+    runnable: Runnable[Any, Any], input: Any, config: RunnableConfig | None = None, **kwargs: Any
+) -> LogStream:
+    """`acollect_log` for synchronous tests (it runs its own event loop)."""
+    no_running_loop("collect_log", "use `await acollect_log(...)` instead")
+    return asyncio.run(acollect_log(runnable, input, config, **kwargs))
+
+
+def no_running_loop(name: str, fix: str) -> None:
+    """Refuse to start an event loop inside a running one, saying what to do instead."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return
+    raise AssertionsError(
+        f"{name}() runs its own event loop, and one is already running; in an async test, {fix}"
+    )

@@ -1,0 +1,147 @@
+"""The log of calls a fake receives, and the playback that delivers (and records) chunks."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncGenerator, Generator
+from dataclasses import dataclass, field
+from typing import Any, Generic, Literal, TypeVar
+
+from .._script._vocabulary import Response
+from ._clock import Clock
+
+Method = Literal["stream", "astream", "invoke", "ainvoke"]
+Chunk = TypeVar("Chunk")
+
+
+@dataclass(eq=False)
+class Call(Generic[Chunk]):
+    """One call to a fake: what it was asked, what it answered, and how it ended."""
+
+    index: int
+    """Position in `model.calls`, from 0."""
+    method: Method | None
+    """`stream`/`astream` when the model streamed, `invoke`/`ainvoke` when it did not;
+    None while a call `batch()` reserved has not started."""
+    input: Any
+    """The input messages (chat models) or prompt string (LLMs)."""
+    kwargs: dict[str, Any]
+    """Call options: `stop`, and whatever was bound (`tools`, `tool_choice`, ...)."""
+    source: str = ""
+    """Which part of the script answered: `responses[2]` or `rules[0]`; empty if none."""
+    response: Response | None = None
+    """The scripted response that was played; None if the script had none left."""
+    delivered: list[Chunk] = field(default_factory=list, repr=False)
+    """The generation chunks delivered, in order (see `chunks` for their messages)."""
+    error: BaseException | None = None
+    """The exception the call raised: scripted, or `ScriptExhaustedError`."""
+    closed_early: bool = False
+    """The consumer stopped reading (`break`, `aclose`, cancellation) before the end."""
+    finished: bool = False
+    """Every scripted chunk was delivered."""
+    ttft: float | None = None
+    """Seconds (on the model's clock) until the first chunk; None if none came."""
+    duration: float = 0.0
+    """Seconds (on the model's clock) the call took until its last chunk or error."""
+
+    @property
+    def chunks(self) -> list[Any]:
+        """What the consumer received: message chunks (chat models) or strings (LLMs)."""
+        delivered: list[Any] = self.delivered
+        return [c.message if hasattr(c, "message") else c.text for c in delivered]
+
+    @property
+    def stop(self) -> list[str] | None:
+        return self.kwargs.get("stop")
+
+    @property
+    def tools(self) -> list[dict[str, Any]]:
+        """The tools bound for this call, in OpenAI tool format."""
+        return list(self.kwargs.get("tools") or [])
+
+    @property
+    def tool_choice(self) -> Any:
+        return self.kwargs.get("tool_choice")
+
+
+@dataclass
+class Playback(Generic[Chunk]):
+    """One call's chunks, ready to deliver, and what to record while delivering them."""
+
+    call: Call[Chunk]
+    chunks: list[Chunk]
+    """The chunks to deliver (only those before the fault, if there is one)."""
+    delays: list[float] | None
+    """The delay before each chunk of the whole response; None when there is no latency."""
+    fault: BaseException | None
+    """Raised after the chunks."""
+    clock: Clock
+
+    def play(self) -> Generator[Chunk, None, None]:
+        """Deliver the chunks (then raise the fault), recording everything on the call."""
+        call, chunks, delays = self.call, self.chunks, self.delays
+        record, last = call.delivered.append, self._last_index()
+        try:
+            if delays is None and chunks:
+                call.ttft = 0.0
+            for i, chunk in enumerate(chunks):
+                if delays is not None:
+                    self.clock.sleep(delays[i])
+                    _advance(call, delays[i])
+                record(chunk)
+                # Finished as the last chunk leaves, so a consumer that stops there
+                # has not closed the stream early.
+                call.finished = i == last
+                yield chunk
+            if self.fault is not None:
+                stall = self._stall()
+                self.clock.sleep(stall)
+                call.duration += stall
+                raise self.fault
+        except GeneratorExit:
+            call.closed_early = not call.finished
+            raise
+        except BaseException as error:
+            call.error = error
+            raise
+
+    async def aplay(self) -> AsyncGenerator[Chunk, None]:
+        """The async twin of `play`: no thread pool, awaiting the clock between chunks."""
+        call, chunks, delays = self.call, self.chunks, self.delays
+        record, last = call.delivered.append, self._last_index()
+        try:
+            if delays is None and chunks:
+                call.ttft = 0.0
+            for i, chunk in enumerate(chunks):
+                if delays is not None:
+                    await self.clock.asleep(delays[i])
+                    _advance(call, delays[i])
+                record(chunk)
+                call.finished = i == last
+                yield chunk
+            if self.fault is not None:
+                stall = self._stall()
+                await self.clock.asleep(stall)
+                call.duration += stall
+                raise self.fault
+        except (GeneratorExit, asyncio.CancelledError):
+            call.closed_early = not call.finished
+            raise
+        except BaseException as error:
+            call.error = error
+            raise
+
+    def _last_index(self) -> int:
+        return len(self.chunks) - 1 if self.fault is None else -1
+
+    def _stall(self) -> float:
+        """The wait before the fault: the delay of the chunk that never comes."""
+        if self.delays is None or len(self.delays) <= len(self.chunks):
+            return 0.0
+        return self.delays[len(self.chunks)]
+
+
+def _advance(call: Call[Any], delay: float) -> None:
+    call.duration += delay
+    if call.ttft is None:
+        call.ttft = call.duration

@@ -1,0 +1,120 @@
+"""Turn a cut response into the LangChain chunks a well-built integration would stream."""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+from langchain_core.messages import AIMessageChunk
+from langchain_core.messages.ai import UsageMetadata
+from langchain_core.messages.tool import tool_call_chunk
+from langchain_core.outputs import ChatGenerationChunk, GenerationChunk
+
+from .._script._cutting import Pieces
+from .._script._vocabulary import Response
+
+
+def uses_blocks(response: Response) -> bool:
+    """Whether content is a list of blocks (asked for, or implied by reasoning)."""
+    if response.content_format == "auto":
+        return bool(response.reasoning_text)
+    return response.content_format == "blocks"
+
+
+def usage_metadata(scripted: Any, *, input_tokens: int, output_tokens: int) -> UsageMetadata:
+    """Scripted token counts, with what is missing counted from the input and chunks."""
+    usage: dict[str, Any] = {"input_tokens": input_tokens, "output_tokens": output_tokens}
+    usage.update(scripted or {})
+    usage.setdefault("total_tokens", usage["input_tokens"] + usage["output_tokens"])
+    return cast(UsageMetadata, usage)
+
+
+def chat_chunks(
+    response: Response,
+    pieces: Pieces,
+    *,
+    message_id: str,
+    call_index: int,
+    last_metadata: dict[str, Any],
+    usage: UsageMetadata | None,
+    limit: int | None = None,
+) -> list[ChatGenerationChunk]:
+    """The chunks of one response, or only the first `limit` of them (a fault follows).
+
+    Reasoning streams first, then text, then each tool call's fragments; the last
+    chunk (a chunk of its own after tool calls) carries `chunk_position="last"`, the
+    usage and the response metadata. Content blocks and tool calls are numbered apart:
+    with blocks, tool calls take the indexes after the content blocks.
+    """
+    blocks = uses_blocks(response)
+    if not (blocks or pieces.reasoning or pieces.tool_args) and pieces.text:
+        return _plain_text_chunks(pieces.text, message_id, last_metadata, usage, limit)
+    empty: str | list[Any] = [] if blocks else ""
+    fields: list[dict[str, Any]] = []
+    for piece in pieces.reasoning:
+        if blocks:
+            fields.append({"content": [{"type": "reasoning", "reasoning": piece, "index": 0}]})
+        else:
+            fields.append({"content": "", "additional_kwargs": {"reasoning_content": piece}})
+    text_index = 1 if pieces.reasoning else 0
+    first_tool_index = (text_index + (1 if pieces.text else 0)) if blocks else 0
+    for piece in pieces.text:
+        if blocks:
+            fields.append({"content": [{"type": "text", "text": piece, "index": text_index}]})
+        else:
+            fields.append({"content": piece})
+    for position, (call, fragments) in enumerate(
+        zip(response.tool_calls, pieces.tool_args, strict=True)
+    ):
+        call_id = call.id or f"call_{call_index}_{position}"
+        for n, fragment in enumerate(fragments):
+            head = n == 0
+            chunk = tool_call_chunk(
+                name=call.name if head else None,
+                args=fragment,
+                id=call_id if head else None,
+                index=first_tool_index + position,
+            )
+            fields.append({"content": empty, "tool_call_chunks": [chunk]})
+    if not fields or pieces.tool_args:
+        fields.append({"content": empty})
+    if limit is not None:
+        fields = fields[:limit]
+    else:
+        fields[-1].update(chunk_position="last", response_metadata=last_metadata)
+        if usage is not None:
+            fields[-1]["usage_metadata"] = usage
+    return [ChatGenerationChunk(message=AIMessageChunk(id=message_id, **kw)) for kw in fields]
+
+
+def _plain_text_chunks(
+    texts: list[str],
+    message_id: str,
+    last_metadata: dict[str, Any],
+    usage: UsageMetadata | None,
+    limit: int | None,
+) -> list[ChatGenerationChunk]:
+    """The common case, kept lean: plain text, one bare chunk per token."""
+    body = texts[:limit] if limit is not None else texts[:-1]
+    chunks = [ChatGenerationChunk(message=AIMessageChunk(content=t, id=message_id)) for t in body]
+    if limit is None:
+        last = AIMessageChunk(
+            content=texts[-1],
+            id=message_id,
+            chunk_position="last",
+            response_metadata=last_metadata,
+            usage_metadata=usage,
+        )
+        chunks.append(ChatGenerationChunk(message=last))
+    return chunks
+
+
+def llm_chunks(
+    pieces: Pieces, *, last_info: dict[str, Any], limit: int | None = None
+) -> list[GenerationChunk]:
+    """The string chunks of an LLM response; the last carries `generation_info`."""
+    texts = pieces.text or [""]
+    if limit is not None:
+        return [GenerationChunk(text=text) for text in texts[:limit]]
+    chunks = [GenerationChunk(text=text) for text in texts[:-1]]
+    chunks.append(GenerationChunk(text=texts[-1], generation_info=last_info))
+    return chunks

@@ -1,0 +1,198 @@
+"""`RecordingProxy`: pass requests through to a real provider and record its answers."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import AsyncIterator, Iterable
+from pathlib import Path
+from typing import Any
+
+import httpx
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response, StreamingResponse
+
+from .._errors import FakesError
+from .._script._vocabulary import Fault
+from .._script._vocabulary import Response as ScriptResponse
+from .._script._writing import script_data, write_script
+from .._secrets import scrub
+from .._wire._app import CLOSE
+from .._wire._loopback import LOOPBACK, LoopbackServer
+from ._readback import provider_error, read_whole, stream_reader
+
+# Hop-by-hop headers, and those httpx sets itself; the rest (credentials included) are
+# passed on untouched and never stored.
+_NOT_FORWARDED = frozenset(
+    {"host", "content-length", "connection", "keep-alive", "transfer-encoding", "accept-encoding"}
+)
+
+
+class RecordingProxy(LoopbackServer):
+    """Forwards every request to `upstream` and records each answer as a script response.
+
+    Point a client's base URL at the proxy (`openai_base_url`, `anthropic_base_url`,
+    `ollama_base_url`), use it as usual, then `save()` what the provider answered: text,
+    reasoning and argument chunks exactly as they arrived, usage, finish reason, the
+    delay before each chunk, and errors. The client's credentials travel to the
+    provider and nowhere else: headers are never stored, and the file is scrubbed.
+
+    >>> from fakes import FakeChatModel, FakeProviderServer
+    >>> with FakeProviderServer(FakeChatModel(responses=["Hi"])) as provider:
+    ...     with RecordingProxy(provider.url) as proxy:
+    ...         proxy.url.startswith("http://127.0.0.1:")
+    True
+    """
+
+    described = "the recording proxy"
+
+    def __init__(
+        self,
+        upstream: str,
+        *,
+        host: str = LOOPBACK,
+        port: int = 0,
+        secrets: Iterable[str] = (),
+        timeout: float = 120.0,
+    ) -> None:
+        if not upstream.startswith(("http://", "https://")):
+            raise FakesError(
+                f"upstream must be the provider's base URL, e.g. https://api.openai.com, "
+                f"got {upstream!r}"
+            )
+        self.upstream = upstream.rstrip("/")
+        self.secrets = list(secrets)
+        self.timeout = timeout
+        self.recorded: list[ScriptResponse] = []
+        """The answers recorded so far, in the order they finished."""
+        self.models: list[str] = []
+        """The model each answer reported (or the request named)."""
+        self._lock = threading.Lock()
+        self._changed = threading.Condition(self._lock)
+        super().__init__(self._app, host=host, port=port)
+
+    # -- serving ---------------------------------------------------------------------
+
+    async def _app(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            return  # lifespan is off; nothing else is served
+        response = await self._forward(Request(scope, receive))
+        await response(scope, receive, send)
+
+    async def _forward(self, request: Request) -> Response:
+        body = await request.body()
+        headers = {k: v for k, v in request.headers.items() if k.lower() not in _NOT_FORWARDED}
+        url = (
+            self.upstream
+            + request.url.path
+            + (f"?{request.url.query}" if request.url.query else "")
+        )
+        client = httpx.AsyncClient(timeout=self.timeout)
+        started = time.monotonic()
+        try:
+            upstream = await client.send(
+                client.build_request(request.method, url, headers=headers, content=body),
+                stream=True,
+            )
+        except httpx.HTTPError as error:
+            await client.aclose()
+            message = f"the recording proxy could not reach {self.upstream}: {error!r}"
+            error_body = {"error": {"message": message, "type": "proxy_error"}}
+            return JSONResponse(error_body, 502, headers=CLOSE)
+        requested = _requested_model(body)
+        passed = {k: v for k, v in upstream.headers.items() if k.lower() not in _NOT_FORWARDED}
+        passed.pop("content-encoding", None)  # httpx hands on decoded bytes
+        passed.update(CLOSE)  # as the fake server does: no pooled socket to the proxy
+        return StreamingResponse(
+            self._relay(client, upstream, request.url.path, started, requested),
+            status_code=upstream.status_code,
+            headers=passed,
+        )
+
+    async def _relay(
+        self,
+        client: httpx.AsyncClient,
+        upstream: httpx.Response,
+        path: str,
+        started: float,
+        requested: str | None,
+    ) -> AsyncIterator[bytes]:
+        """Hand each piece on as it arrives, reading it into the recording meanwhile."""
+        streamed = upstream.headers.get("content-type", "").split(";")[0] in (
+            "text/event-stream",
+            "application/x-ndjson",
+        )
+        reader = stream_reader(path) if streamed and upstream.status_code < 400 else None
+        whole = bytearray()
+        try:
+            async for data in upstream.aiter_bytes():
+                if reader is not None:
+                    reader.feed(data, time.monotonic() - started)
+                else:
+                    whole.extend(data)
+                yield data
+        finally:
+            await upstream.aclose()
+            await client.aclose()
+        if reader is not None:
+            self._record(reader.response(), reader.model or requested)
+        else:
+            self._record_whole(path, upstream.status_code, bytes(whole), requested)
+
+    def _record_whole(self, path: str, status: int, body: bytes, requested: str | None) -> None:
+        try:
+            data = json.loads(body or b"null")
+        except ValueError:
+            data = None
+        failed = status >= 400
+        response = read_whole(path, data, status if failed else None)
+        if failed and (response is None or response.fault is None):
+            message = body.decode("utf-8", "replace")[:500]
+            response = ScriptResponse(fault=Fault(provider_error(message, status=status)))
+        if response is None:
+            return  # not a model answer (an unknown path): passed through, not recorded
+        model = data.get("model") if isinstance(data, dict) else None
+        self._record(response, model if isinstance(model, str) else requested)
+
+    def _record(self, response: ScriptResponse, model: str | None) -> None:
+        with self._changed:
+            self.recorded.append(response)
+            self.models.append(model or "")
+            self._changed.notify_all()
+
+    # -- results -----------------------------------------------------------------------
+
+    def wait_for(self, count: int, timeout: float | None = None) -> bool:
+        """Wait until `count` answers are recorded; False if `timeout` passed first."""
+        with self._changed:
+            return self._changed.wait_for(lambda: len(self.recorded) >= count, timeout)
+
+    def script(self) -> dict[str, Any]:
+        """The recording as script-file data, credentials redacted."""
+        with self._lock:
+            responses, models = list(self.recorded), list(self.models)
+        if not responses:
+            raise FakesError(
+                f"nothing recorded yet; point the client's base URL at {self.url} "
+                "(see openai_base_url, anthropic_base_url, ollama_base_url) and make a call"
+            )
+        model = next((m for m in models if m), None)
+        return dict(scrub(script_data(responses, model_name=model), self.secrets))
+
+    def save(self, path: str | Path) -> Path:
+        """Write the recording as a script file (.yaml, .yml or .json), whole or not at
+        all; `FakeProviderServer(FakeChatModel.from_script(path))` replays it."""
+        return write_script(path, self.script())
+
+    def __repr__(self) -> str:
+        return f"RecordingProxy({self.url!r} -> {self.upstream!r}, {len(self.recorded)} recorded)"
+
+
+def _requested_model(body: bytes) -> str | None:
+    try:
+        data = json.loads(body or b"null")
+    except ValueError:
+        return None
+    model = data.get("model") if isinstance(data, dict) else None
+    return model if isinstance(model, str) else None

@@ -1,0 +1,92 @@
+"""Strategies that split text into stream chunks; joining the chunks gives the text back."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Literal, Union
+
+from .._errors import ScriptError
+
+# A word or a run of punctuation, each with the whitespace before it, the way BPE
+# tokenizers attach a leading space to the next token ("Hello", ",", " world").
+_WORDS = re.compile(r"\s*(?:\w+|[^\w\s]+)|\s+")
+# Whitespace-separated words and the whitespace itself, like LangChain's own fakes.
+_WHITESPACE = re.compile(r"\s|\S+")
+_CHARS = re.compile(r".", re.DOTALL)
+
+SplitName = Literal["words", "whitespace", "chars"]
+Split = Union[SplitName, int, "re.Pattern[str]"]
+"""How text becomes chunks: a strategy name, a fixed chunk size, or a regex."""
+
+Splitter = Callable[[str], list[str]]
+
+
+def _regex_splitter(pattern: re.Pattern[str]) -> Splitter:
+    """Chunks are the pattern's matches; text between matches becomes its own chunk."""
+
+    def split(text: str) -> list[str]:
+        chunks: list[str] = []
+        position = 0
+        for match in pattern.finditer(text):
+            start, end = match.span()
+            if start == end:
+                continue
+            if start > position:
+                chunks.append(text[position:start])
+            chunks.append(text[start:end])
+            position = end
+        if position < len(text):
+            chunks.append(text[position:])
+        return chunks
+
+    return split
+
+
+def _fixed_splitter(size: int) -> Splitter:
+    def split(text: str) -> list[str]:
+        return [text[i : i + size] for i in range(0, len(text), size)]
+
+    return split
+
+
+_NAMED: dict[str, Splitter] = {
+    "words": _regex_splitter(_WORDS),
+    "whitespace": _regex_splitter(_WHITESPACE),
+    "chars": _regex_splitter(_CHARS),
+}
+
+
+def splitter(split: Split, *, path: str = "split", source: str = "script") -> Splitter:
+    """Return the function for a split strategy, or raise `ScriptError` naming the fix."""
+    if isinstance(split, bool):
+        pass  # bool is an int; never a chunk size
+    elif isinstance(split, int):
+        if split < 1:
+            raise ScriptError(
+                f"chunk size must be at least 1, got {split}", source=source, path=path
+            )
+        return _fixed_splitter(split)
+    elif isinstance(split, re.Pattern):
+        return _regex_splitter(split)
+    elif isinstance(split, str) and split in _NAMED:
+        return _NAMED[split]
+    raise ScriptError(
+        f"unknown split strategy {split!r}; use 'words', 'whitespace', 'chars', "
+        "a chunk size (int >= 1) or a compiled regex (re.compile(...))",
+        source=source,
+        path=path,
+    )
+
+
+def split_text(text: str, split: Split = "words") -> list[str]:
+    """Split `text` into chunks by a strategy; `"".join(result) == text`.
+
+    >>> split_text("Hello, world!")
+    ['Hello', ',', ' world', '!']
+    >>> split_text("a  b", "whitespace")
+    ['a', ' ', ' ', 'b']
+    >>> split_text("abcde", 2)
+    ['ab', 'cd', 'e']
+    """
+    return splitter(split)(text)

@@ -1,0 +1,319 @@
+"""Check a script up front, so a bad one fails at construction, never mid-test."""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+from typing import Any, Literal
+
+from .._errors import ScriptError
+from . import _recorded as raw
+from ._cutting import chunk_count
+from ._splitting import Split, splitter
+from ._vocabulary import Fault, Latency, Response, Rule, ScriptItem, ToolCall
+
+Kind = Literal["chat", "llm"]
+
+USAGE_KEYS = frozenset(
+    {"input_tokens", "output_tokens", "total_tokens", "input_token_details", "output_token_details"}
+)
+
+
+class _Checker:
+    """Validates one script; every error names `source` and the field's path."""
+
+    def __init__(self, *, split: Split, source: str, kind: Kind) -> None:
+        self.source = source
+        self.kind = kind
+        self.split = splitter(split, source=source)
+
+    def fail(self, path: str, message: str) -> ScriptError:
+        return ScriptError(message, source=self.source, path=path)
+
+    def expect(self, value: object, kinds: type | tuple[type, ...], path: str, what: str) -> None:
+        """Fail unless `value` is one of `kinds` (bool never passes for int)."""
+        if isinstance(value, kinds) and not (isinstance(value, bool) and bool not in _tuple(kinds)):
+            return
+        raise self.fail(path, f"expected {what}, got {type(value).__name__}: {value!r}")
+
+    def sequence(self, value: object, path: str, what: str) -> Sequence[Any]:
+        """A list or tuple (a lone string or object is a common slip, e.g. chunks="abc")."""
+        if isinstance(value, (list, tuple)):
+            return value
+        raise self.fail(path, f"expected a list of {what}, got {type(value).__name__}: {value!r}")
+
+    def item(self, item: object, path: str) -> Response:
+        if isinstance(item, str):
+            return Response(text=item)
+        if isinstance(item, Fault):
+            self.fault(item, path)
+            if item.after_chunks:
+                raise self.fail(
+                    f"{path}.after_chunks",
+                    f"a Fault on its own fails before any chunk, so after_chunks must be 0 "
+                    f"(got {item.after_chunks}); to fail mid-stream use "
+                    "Response(text=..., fault=Fault(after_chunks=N))",
+                )
+            return Response(fault=item)
+        if isinstance(item, Response):
+            self.response(item, path)
+            return item
+        raise self.fail(
+            path,
+            f"expected a string, Response or Fault, got {type(item).__name__}: {item!r}",
+        )
+
+    def response(self, response: Response, path: str) -> None:
+        self.expect(response.text, str, f"{path}.text", "a string")
+        self.expect(response.reasoning, str, f"{path}.reasoning", "a string")
+        self.strings(response.chunks, f"{path}.chunks", path, other=("text", response.text))
+        self.strings(
+            response.reasoning_chunks,
+            f"{path}.reasoning_chunks",
+            path,
+            other=("reasoning", response.reasoning),
+        )
+        if response.raw_chunks is not None:
+            self.raw_chunks(response, path)
+        for name in ("finish_reason", "id"):
+            self.expect(getattr(response, name), (str, type(None)), f"{path}.{name}", "a string")
+        self.expect(response.response_metadata, Mapping, f"{path}.response_metadata", "a mapping")
+        split = self.split
+        if response.split is not None:
+            split = splitter(response.split, source=self.source, path=f"{path}.split")
+        if response.content_format not in ("auto", "text", "blocks"):
+            raise self.fail(
+                f"{path}.content_format",
+                f"expected 'auto', 'text' or 'blocks', got {response.content_format!r}",
+            )
+        if self.kind == "llm":
+            self.llm_response(response, path)
+        tool_calls = self.sequence(response.tool_calls, f"{path}.tool_calls", "ToolCall(...)")
+        for i, call in enumerate(tool_calls):
+            self.tool_call(call, f"{path}.tool_calls[{i}]")
+        if response.usage is not None:
+            self.usage(response.usage, f"{path}.usage")
+        if response.latency is not None:
+            self.latency(response.latency, f"{path}.latency")
+        if response.fault is not None:
+            self.fault(response.fault, f"{path}.fault")
+            count = chunk_count(response, split)
+            # after_chunks == count: every chunk arrived, the end of the stream did not.
+            if response.fault.after_chunks > count:
+                raise self.fail(
+                    f"{path}.fault.after_chunks",
+                    f"this response streams {count} chunk(s), so a fault must come after "
+                    f"0 to {count} of them (got {response.fault.after_chunks}); "
+                    "lower after_chunks or lengthen the response",
+                )
+
+    def strings(self, chunks: object, path: str, parent: str, *, other: tuple[str, str]) -> None:
+        """Exact chunks: a list of strings, given instead of the whole text."""
+        if chunks is None:
+            return
+        name, text = other
+        if text:
+            raise self.fail(parent, f"give either {name} or {path.rsplit('.', 1)[-1]}, not both")
+        for i, chunk in enumerate(self.sequence(chunks, path, "strings")):
+            self.expect(chunk, str, f"{path}[{i}]", "a string")
+
+    def raw_chunks(self, response: Response, path: str) -> None:
+        """Recorded chunks replace every field that shapes the chunks."""
+        shaping = {
+            "text": response.text,
+            "chunks": response.chunks is not None,
+            "reasoning": response.reasoning,
+            "reasoning_chunks": response.reasoning_chunks is not None,
+            "tool_calls": bool(response.tool_calls),
+            "usage": response.usage is not None,
+            "finish_reason": response.finish_reason is not None,
+            "id": response.id is not None,
+            "response_metadata": bool(response.response_metadata),
+            "split": response.split is not None,
+        }
+        for name, given in shaping.items():
+            if given:
+                raise self.fail(
+                    f"{path}.{name}",
+                    f"raw_chunks replay the chunks field by field, so {name} has no effect "
+                    "beside them; put it in the chunks, or drop raw_chunks",
+                )
+        chunks = self.sequence(response.raw_chunks, f"{path}.raw_chunks", "chunk mappings")
+        allowed = raw.LLM_FIELDS if self.kind == "llm" else raw.CHAT_FIELDS
+        build = raw.llm_chunks if self.kind == "llm" else raw.chat_chunks
+        for i, chunk in enumerate(chunks):
+            where = f"{path}.raw_chunks[{i}]"
+            if not isinstance(chunk, Mapping):
+                raise self.fail(where, f"expected a mapping of chunk fields, got {chunk!r}")
+            for key in chunk:
+                if key not in allowed:
+                    raise self.fail(
+                        f"{where}.{key}",
+                        f"not a {self.kind} chunk field; allowed: {', '.join(sorted(allowed))}",
+                    )
+            try:
+                build([chunk])
+            except (ValueError, TypeError) as error:
+                problem = str(error).splitlines()
+                raise self.fail(where, f"not a valid chunk: {' '.join(problem[:3])}") from None
+
+    def llm_response(self, response: Response, path: str) -> None:
+        """An LLM's output is one plain string: no message-only fields."""
+        message_only = {
+            "tool_calls": bool(response.tool_calls),
+            "reasoning": bool(response.reasoning),
+            "id": response.id is not None,
+            "content_format": response.content_format != "auto",
+        }
+        for name, given in message_only.items():
+            if given:
+                raise self.fail(
+                    f"{path}.{name}",
+                    f"an LLM streams plain strings and has no {name}; "
+                    "use FakeChatModel for messages",
+                )
+
+    def tool_call(self, call: ToolCall, path: str) -> None:
+        if not isinstance(call, ToolCall):
+            raise self.fail(path, f"expected ToolCall(name, args), got {call!r}")
+        if not isinstance(call.name, str) or not call.name:
+            raise self.fail(f"{path}.name", "a tool call needs a non-empty name")
+        self.expect(call.id, (str, type(None)), f"{path}.id", "a string")
+        self.expect(call.raw_args, (str, type(None)), f"{path}.raw_args", "a string")
+        given = [name for name in ("args", "raw_args", "chunks") if getattr(call, name) is not None]
+        if len(given) > 1:
+            raise self.fail(
+                path,
+                f"give one of args (a mapping), raw_args (exact text) or chunks (exact "
+                f"fragments), not {' and '.join(given)}",
+            )
+        if call.chunks is not None:
+            for i, chunk in enumerate(self.sequence(call.chunks, f"{path}.chunks", "strings")):
+                self.expect(chunk, str, f"{path}.chunks[{i}]", "a string")
+        if call.args is not None:
+            if not isinstance(call.args, Mapping):
+                raise self.fail(f"{path}.args", f"expected a mapping, got {call.args!r}")
+            try:
+                json.dumps(dict(call.args))
+            except (TypeError, ValueError) as error:
+                raise self.fail(f"{path}.args", f"must be JSON-serialisable: {error}") from None
+        if call.fragments is not None and (
+            isinstance(call.fragments, bool)
+            or not isinstance(call.fragments, int)
+            or call.fragments < 1
+        ):
+            raise self.fail(f"{path}.fragments", f"must be an int >= 1, got {call.fragments!r}")
+
+    def usage(self, usage: Mapping[str, Any], path: str) -> None:
+        if not isinstance(usage, Mapping):
+            raise self.fail(path, f"expected a mapping of token counts, got {usage!r}")
+        for key, value in usage.items():
+            if key not in USAGE_KEYS:
+                allowed = ", ".join(sorted(USAGE_KEYS))
+                raise self.fail(f"{path}.{key}", f"unknown usage key; allowed: {allowed}")
+            if not key.endswith("_details"):
+                self.token_count(value, f"{path}.{key}")
+                continue
+            if not isinstance(value, Mapping):
+                raise self.fail(
+                    f"{path}.{key}", f"expected a mapping of token counts, got {value!r}"
+                )
+            for name, count in value.items():
+                self.token_count(count, f"{path}.{key}.{name}")
+
+    def token_count(self, value: object, path: str) -> None:
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise self.fail(path, f"must be a whole number >= 0, got {value!r}")
+
+    def latency(self, latency: Latency, path: str) -> None:
+        if not isinstance(latency, Latency):
+            raise self.fail(path, f"expected Latency(...), got {latency!r}")
+        for name in ("ttft", "per_chunk", "jitter"):
+            value = getattr(latency, name)
+            number = not isinstance(value, bool) and isinstance(value, (int, float))
+            if not number or not math.isfinite(value) or value < 0:
+                raise self.fail(f"{path}.{name}", f"must be a finite number >= 0, got {value!r}")
+        self.expect(latency.seed, int, f"{path}.seed", "a whole number")
+        delays = self.sequence(latency.chunk_delays, f"{path}.chunk_delays", "numbers")
+        for i, delay in enumerate(delays):
+            number = not isinstance(delay, bool) and isinstance(delay, (int, float))
+            if not number or not math.isfinite(delay) or delay < 0:
+                raise self.fail(
+                    f"{path}.chunk_delays[{i}]", f"must be a finite number >= 0, got {delay!r}"
+                )
+        if latency.jitter > 1:
+            raise self.fail(f"{path}.jitter", f"must be between 0 and 1, got {latency.jitter}")
+
+    def fault(self, fault: Fault, path: str) -> None:
+        if not isinstance(fault, Fault):
+            raise self.fail(path, f"expected Fault(error=..., after_chunks=N), got {fault!r}")
+        if isinstance(fault.after_chunks, bool) or not isinstance(fault.after_chunks, int):
+            raise self.fail(f"{path}.after_chunks", "must be a whole number")
+        if fault.after_chunks < 0:
+            raise self.fail(f"{path}.after_chunks", f"must be >= 0, got {fault.after_chunks}")
+        error = fault.error
+        is_exception_class = isinstance(error, type) and issubclass(error, BaseException)
+        if error is not None and not is_exception_class and not isinstance(error, BaseException):
+            raise self.fail(f"{path}.error", f"expected an exception, got {error!r}")
+
+    def rule(self, rule: object, path: str) -> Rule:
+        if not isinstance(rule, Rule):
+            raise self.fail(path, f"expected Rule(contains=..., response=...), got {rule!r}")
+        conditions = ("contains", "matches", "when", "bound_tool")
+        if all(getattr(rule, name) is None for name in conditions):
+            raise self.fail(path, "give a condition: contains, matches, when or bound_tool")
+        for name in ("contains", "bound_tool"):
+            self.expect(getattr(rule, name), (str, type(None)), f"{path}.{name}", "a string")
+        self.expect(rule.matches, (str, re.Pattern, type(None)), f"{path}.matches", "a regex")
+        if rule.matches is not None and isinstance(rule.matches, str):
+            try:
+                re.compile(rule.matches)
+            except re.error as error:
+                raise self.fail(f"{path}.matches", f"invalid regex: {error}") from None
+        if rule.when is not None and not callable(rule.when):
+            raise self.fail(f"{path}.when", "must be a callable taking the input")
+        response = self.item(rule.response, f"{path}.response")
+        return replace(rule, response=response)
+
+
+def _tuple(kinds: type | tuple[type, ...]) -> tuple[type, ...]:
+    return kinds if isinstance(kinds, tuple) else (kinds,)
+
+
+def check_clock(clock: object, source: str) -> None:
+    """A clock needs `sleep(seconds)` and `async asleep(seconds)`."""
+    for method in ("sleep", "asleep"):
+        if not callable(getattr(clock, method, None)):
+            raise ScriptError(
+                f"a clock needs sleep(seconds) and async asleep(seconds); {clock!r} has no "
+                f"{method}(); use VirtualClock(), RealClock() or real_time=True",
+                source=source,
+                path="clock",
+            )
+
+
+def checked_script(
+    responses: Sequence[ScriptItem],
+    rules: Sequence[Rule],
+    *,
+    split: Split,
+    latency: Latency | None,
+    source: str = "script",
+    kind: Kind = "chat",
+) -> tuple[tuple[Response, ...], tuple[Rule, ...]]:
+    """Normalise and validate a script; raise `ScriptError` on the first problem."""
+    checker = _Checker(split=split, source=source, kind=kind)
+    if isinstance(responses, (str, bytes)) or not isinstance(responses, Sequence):
+        raise checker.fail("responses", "expected a list of responses, e.g. ['Hello!']")
+    if isinstance(rules, (str, bytes)) or not isinstance(rules, Sequence):
+        raise checker.fail("rules", "expected a list of Rule(...)")
+    if not responses and not rules:
+        raise checker.fail("responses", "the script is empty; give at least one response or rule")
+    if latency is not None:
+        checker.latency(latency, "latency")
+    items = tuple(checker.item(item, f"responses[{i}]") for i, item in enumerate(responses))
+    checked_rules = tuple(checker.rule(rule, f"rules[{i}]") for i, rule in enumerate(rules))
+    return items, checked_rules

@@ -1,1 +1,0 @@
-"""Fake provider servers: the same scripts, streamed over the providers' wire formats."""

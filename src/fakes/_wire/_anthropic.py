@@ -1,0 +1,198 @@
+"""Anthropic messages: `POST /v1/messages` (anthropic SDK, langchain-anthropic)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from langchain_core.messages import (
+    AIMessage,
+    BaseMessage,
+    HumanMessage,
+    SystemMessage,
+    ToolMessage,
+)
+
+from .._script._vocabulary import ANTHROPIC_STOP_REASONS, finish_reason
+from ._format import ChatRequests, Frame, Reply, arguments, event_frame
+
+
+class Messages(ChatRequests):
+    path = "/v1/messages"
+    media_type = "text/event-stream"
+
+    def messages(self, body: dict[str, Any]) -> list[BaseMessage]:
+        """The conversation as LangChain messages: system prompt, turns, tool use/results."""
+        system = body.get("system")
+        messages: list[BaseMessage] = []
+        if system:
+            messages.append(SystemMessage(_text(system)))
+        for message in body["messages"]:
+            content = message.get("content") if isinstance(message, dict) else None
+            blocks = (
+                content if isinstance(content, list) else [{"type": "text", "text": content or ""}]
+            )
+            results = [b for b in blocks if isinstance(b, dict) and b.get("type") == "tool_result"]
+            for result in results:
+                messages.append(
+                    ToolMessage(
+                        _text(result.get("content") or ""),
+                        tool_call_id=str(result.get("tool_use_id", "")),
+                    )
+                )
+            text = _text([b for b in blocks if b not in results])
+            if message.get("role") == "assistant":
+                calls = [
+                    {"name": b.get("name", ""), "args": b.get("input") or {}, "id": b.get("id")}
+                    for b in blocks
+                    if isinstance(b, dict) and b.get("type") == "tool_use"
+                ]
+                messages.append(AIMessage(text, tool_calls=calls))
+            elif text or not results:
+                messages.append(HumanMessage(text))
+        return messages
+
+    def options(self, body: dict[str, Any]) -> dict[str, Any]:
+        options: dict[str, Any] = {
+            k: body[k] for k in ("tools", "tool_choice", "model") if k in body
+        }
+        if "stop_sequences" in body:
+            options["stop"] = body["stop_sequences"]
+        return options
+
+    def _message(self, reply: Reply, content: list[Any], *, final: bool) -> dict[str, Any]:
+        return {
+            "id": reply.response.id or f"msg_fake_{reply.call_index:04d}",
+            "type": "message",
+            "role": "assistant",
+            "model": reply.model,
+            "content": content,
+            "stop_reason": self._stop_reason(reply) if final else None,
+            "stop_sequence": reply.stop_sequence if final else None,
+            "usage": {
+                "input_tokens": reply.input_tokens,
+                "output_tokens": reply.output_tokens if final else 0,
+            },
+        }
+
+    def _stop_reason(self, reply: Reply) -> str:
+        if reply.stop_sequence is not None:
+            return "stop_sequence"
+        reason = finish_reason(reply.response)
+        return ANTHROPIC_STOP_REASONS.get(reason, reason)
+
+    def _blocks(self, reply: Reply) -> list[tuple[dict[str, Any], str, list[dict[str, Any]]]]:
+        """Each content block: its start, and the deltas that fill it."""
+        blocks: list[tuple[dict[str, Any], str, list[dict[str, Any]]]] = []
+        if reply.pieces.reasoning:
+            deltas = [{"type": "thinking_delta", "thinking": p} for p in reply.pieces.reasoning]
+            deltas.append({"type": "signature_delta", "signature": "fake-signature"})
+            blocks.append(
+                ({"type": "thinking", "thinking": "", "signature": ""}, "thinking", deltas)
+            )
+        if reply.pieces.text:
+            deltas = [{"type": "text_delta", "text": p} for p in reply.pieces.text]
+            blocks.append(({"type": "text", "text": ""}, "text", deltas))
+        for position, (call, fragments) in enumerate(
+            zip(reply.response.tool_calls, reply.pieces.tool_args, strict=True)
+        ):
+            start = {
+                "type": "tool_use",
+                "id": reply.call_id(position),
+                "name": call.name,
+                "input": {},
+            }
+            deltas = [{"type": "input_json_delta", "partial_json": f} for f in fragments]
+            blocks.append((start, "tool_use", deltas))
+        return blocks
+
+    def frames(self, reply: Reply, body: dict[str, Any]) -> list[Frame]:
+        frames = [
+            event_frame(
+                "message_start",
+                {"type": "message_start", "message": self._message(reply, [], final=False)},
+            ),
+            event_frame("ping", {"type": "ping"}),
+        ]
+        for index, (start, _, deltas) in enumerate(self._blocks(reply)):
+            frames.append(
+                event_frame(
+                    "content_block_start",
+                    {"type": "content_block_start", "index": index, "content_block": start},
+                )
+            )
+            for delta in deltas:
+                is_token = delta["type"] != "signature_delta"
+                frames.append(
+                    event_frame(
+                        "content_block_delta",
+                        {"type": "content_block_delta", "index": index, "delta": delta},
+                        chunk=is_token,
+                    )
+                )
+            frames.append(
+                event_frame("content_block_stop", {"type": "content_block_stop", "index": index})
+            )
+        # langchain-anthropic reads usage from message_delta only: both counts go there.
+        frames.append(
+            event_frame(
+                "message_delta",
+                {
+                    "type": "message_delta",
+                    "delta": {
+                        "stop_reason": self._stop_reason(reply),
+                        "stop_sequence": reply.stop_sequence,
+                    },
+                    "usage": {
+                        "input_tokens": reply.input_tokens,
+                        "output_tokens": reply.output_tokens,
+                    },
+                },
+            )
+        )
+        frames.append(event_frame("message_stop", {"type": "message_stop"}))
+        return frames
+
+    def whole(self, reply: Reply) -> dict[str, Any]:
+        content: list[Any] = []
+        if reply.pieces.reasoning:
+            thinking = "".join(reply.pieces.reasoning)
+            content.append(
+                {"type": "thinking", "thinking": thinking, "signature": "fake-signature"}
+            )
+        if reply.text:
+            content.append({"type": "text", "text": reply.text})
+        for position, call in enumerate(reply.response.tool_calls):
+            content.append(
+                {
+                    "type": "tool_use",
+                    "id": reply.call_id(position),
+                    "name": call.name,
+                    "input": arguments(call),
+                }
+            )
+        return self._message(reply, content, final=True)
+
+    def error_body(self, message: str, kind: str, status: int) -> dict[str, Any]:
+        kinds = {
+            429: "rate_limit_error",
+            529: "overloaded_error",
+            400: "invalid_request_error",
+            404: "not_found_error",
+        }
+        return {
+            "type": "error",
+            "error": {"type": kinds.get(status, "api_error"), "message": message},
+        }
+
+    def error_frame(self, message: str, kind: str, status: int) -> bytes:
+        error = self.error_body(message, kind, status)
+        return event_frame("error", error).data
+
+
+def _text(content: Any) -> str:
+    """The text of a string or of a list of content blocks."""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        return "".join(_text(b.get("text", "")) if isinstance(b, dict) else str(b) for b in content)
+    return str(content)

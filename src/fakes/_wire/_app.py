@@ -1,0 +1,247 @@
+"""The ASGI app (Starlette) that plays a script over the providers' HTTP APIs."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator, Sequence
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.routing import Route
+
+from .._errors import (
+    ConnectionDroppedError,
+    ContentFilterError,
+    FakesError,
+    MalformedFrameError,
+    ProviderError,
+    RateLimitError,
+)
+from .._models._calls import Call
+from .._models._chat_model import FakeChatModel
+from .._models._replay import as_response
+from .._script._vocabulary import Response as ScriptResponse
+from ._anthropic import Messages
+from ._format import Frame, Reply, WireFormat
+from ._journal import Journal
+from ._ollama import Chat
+from ._openai import ChatCompletions, Completions
+
+FORMATS: tuple[WireFormat, ...] = (ChatCompletions(), Completions(), Messages(), Chat())
+# Each response closes its connection: clients that cache a connection pool across event
+# loops (ChatOpenAI does, per base URL) then never reuse a socket of a closed loop.
+CLOSE = {"connection": "close"}
+
+
+class DroppedConnection(Exception):
+    """Raised inside a response body: the server aborts the connection, as a crash would."""
+
+
+def status_of(error: BaseException) -> tuple[int, str, dict[str, str]]:
+    """The HTTP status, error type and headers a provider answers an error with."""
+    if isinstance(error, RateLimitError):
+        headers = {"retry-after": str(error.retry_after)} if error.retry_after is not None else {}
+        return 429, "rate_limit_error", headers
+    if isinstance(error, ContentFilterError):
+        return 400, "content_filter", {}
+    if isinstance(error, ProviderError):
+        return error.status_code, "server_error" if error.status_code >= 500 else "api_error", {}
+    return 500, "server_error", {}
+
+
+class ProviderApp:
+    """Serves one fake model's script in every format; records each request in `journal`."""
+
+    def __init__(
+        self,
+        model: FakeChatModel,
+        *,
+        frame_bytes: int | None = None,
+        formats: Sequence[WireFormat] = (),
+    ) -> None:
+        self.model = model
+        self.frame_bytes = frame_bytes
+        self.cuts: tuple[int, ...] = ()
+        self.journal = Journal()
+        self.formats = (*FORMATS, *formats)
+        routes = [Route(f.path, self._endpoint(f), methods=["POST"]) for f in self.formats]
+        self.app = Starlette(routes=routes)
+        self.app.add_exception_handler(404, self.not_found)
+        self.app.add_exception_handler(405, self.not_allowed)
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        await self.app(scope, receive, send)
+
+    async def not_found(self, request: Request, exc: Exception) -> Response:
+        self.journal.record(
+            request.method,
+            request.url.path,
+            dict(request.headers),
+            None,
+            404,
+            reason="unknown path",
+        )
+        paths = ", ".join(f"POST {f.path}" for f in self.formats)
+        message = f"no such endpoint: {request.method} {request.url.path}; the fake serves {paths}"
+        return JSONResponse(
+            {"error": {"message": message, "type": "not_found"}}, 404, headers=CLOSE
+        )
+
+    async def not_allowed(self, request: Request, exc: Exception) -> Response:
+        reason = f"{request.url.path} takes POST, not {request.method}"
+        self.journal.record(
+            request.method, request.url.path, dict(request.headers), None, 405, reason=reason
+        )
+        return JSONResponse(
+            {"error": {"message": reason, "type": "method_not_allowed"}}, 405, headers=CLOSE
+        )
+
+    def _endpoint(self, wire: WireFormat) -> Any:
+        async def endpoint(request: Request) -> Response:
+            return await self.handle(wire, request)
+
+        return endpoint
+
+    def _error(
+        self, wire: WireFormat, message: str, kind: str, status: int, **headers: str
+    ) -> Response:
+        return JSONResponse(
+            wire.error_body(message, kind, status), status, headers={**CLOSE, **headers}
+        )
+
+    async def handle(self, wire: WireFormat, request: Request) -> Response:
+        headers, path = dict(request.headers), request.url.path
+        try:
+            body = json.loads(await request.body() or b"null")
+        except json.JSONDecodeError as error:
+            reason = f"the request body is not JSON: {error}"
+            self.journal.record(request.method, path, headers, None, 400, reason=reason)
+            return self._error(wire, reason, "invalid_request_error", 400)
+        problem = wire.problem(body)
+        if problem is not None:
+            self.journal.record(request.method, path, headers, body, 400, reason=problem)
+            return self._error(wire, problem, "invalid_request_error", 400)
+        streaming = wire.streaming(body)
+        engine = self.model._engine
+        messages = wire.messages(body)
+        options = wire.options(body)
+        try:
+            call, response = engine.begin("stream" if streaming else "invoke", messages, options)
+        except FakesError as error:
+            # 400 with x-should-retry: false, so an SDK does not retry a script error.
+            reason = f"streamfakes: {error}"
+            self.journal.record(request.method, path, headers, body, 400, reason=reason)
+            return self._error(wire, reason, "script_error", 400, **{"x-should-retry": "false"})
+        stop = options.get("stop")
+        response = as_response(response)  # recorded chunks, in the script's own terms
+        pieces = engine.pieces(response, stop)
+        usage = engine.usage(response, (m.text for m in messages), pieces.tokens)
+        reply = Reply(
+            response,
+            pieces,
+            model=str(body.get("model") or self.model.model_name),
+            call_index=call.index,
+            input_tokens=int(usage["input_tokens"]),
+            output_tokens=int(usage["output_tokens"]),
+            stop_sequence=_matched_stop(response.content_text, stop),
+        )
+        fault = response.fault
+        if fault is not None and (fault.after_chunks == 0 or not streaming):
+            call.error = fault.exception()
+            status, kind, extra = status_of(call.error)
+            self.journal.record(request.method, path, headers, body, status)
+            if isinstance(call.error, (ConnectionDroppedError, MalformedFrameError)):
+                # The connection breaks before (or within) the first bytes of the answer.
+                first = wire.frames(reply, body)[0]
+                return StreamingResponse(_fail(wire, first, call, call.error), headers=CLOSE)
+            return self._error(wire, str(call.error), kind, status, **extra)
+        self.journal.record(request.method, path, headers, body, 200)
+        if not streaming:
+            delays = engine.delays(response, pieces.count, call.index)
+            if delays:
+                await asyncio.sleep(sum(delays))  # the whole answer takes its time too
+            call.finished = True
+            return JSONResponse(wire.whole(reply), headers=CLOSE)
+        body_parts = self._stream(wire, wire.frames(reply, body), call, response)
+        if self.frame_bytes:
+            body_parts = split_bytes(body_parts, self.frame_bytes)
+        if self.cuts:
+            body_parts = cut_at(body_parts, self.cuts)
+        return StreamingResponse(body_parts, media_type=wire.media_type, headers=CLOSE)
+
+    async def _stream(
+        self, wire: WireFormat, frames: list[Frame], call: Call[Any], response: ScriptResponse
+    ) -> AsyncIterator[bytes]:
+        tokens = sum(frame.chunk for frame in frames)
+        delays = iter(self.model._engine.delays(response, tokens, call.index) or [])
+        fault = response.fault
+        sent = 0
+        try:
+            for frame in frames:
+                # A fault after N chunks fires before what follows the Nth chunk: the next
+                # chunk, or the closing frames when a format sends fewer than scripted.
+                if fault is not None and sent >= fault.after_chunks and (frame.chunk or sent):
+                    async for part in _fail(wire, frame, call, fault.exception()):
+                        yield part
+                    return
+                if frame.chunk:
+                    delay = next(delays, 0.0)
+                    if delay:
+                        await asyncio.sleep(delay)
+                    sent += 1
+                yield frame.data
+            call.finished = True
+        except (GeneratorExit, asyncio.CancelledError):
+            # The client went away (a `break` out of its stream): the call records it.
+            call.closed_early = not call.finished
+            raise
+
+
+async def _fail(
+    wire: WireFormat, frame: Frame, call: Call[Any], error: BaseException
+) -> AsyncIterator[bytes]:
+    """The failure as the wire shows it: an error frame, half a frame, or a dropped line."""
+    call.error = error
+    if isinstance(error, MalformedFrameError):
+        yield frame.data[: len(frame.data) // 2]
+    if isinstance(error, (ConnectionDroppedError, MalformedFrameError)):
+        raise DroppedConnection(str(error))
+    status, kind, _ = status_of(error)
+    yield wire.error_frame(str(error), kind, status)
+
+
+def _matched_stop(text: str, stop: Any) -> str | None:
+    """The stop sequence that ends the text (the earliest), if one does."""
+    found = [(text.find(s), s) for s in stop or () if s and s in text]
+    return min(found)[1] if found else None
+
+
+async def split_bytes(parts: AsyncIterator[bytes], size: int) -> AsyncIterator[bytes]:
+    """The same bytes in writes of at most `size`, cutting frames (and UTF-8 characters)
+    anywhere, to test clients' stream parsers."""
+    async for part in parts:
+        for start in range(0, len(part), size):
+            yield part[start : start + size]
+
+
+async def cut_at(parts: AsyncIterator[bytes], cuts: Sequence[int]) -> AsyncIterator[bytes]:
+    """The same bytes, with a write ending at each offset in `cuts` (counted from the
+    start of the body), so that the client reads the body in those pieces."""
+    ahead = sorted(set(cuts))
+    position = 0
+    async for part in parts:
+        start, end = position, position + len(part)
+        while ahead and ahead[0] <= start:
+            ahead.pop(0)
+        offset = start
+        while ahead and ahead[0] < end:
+            yield part[offset - start : ahead[0] - start]
+            offset = ahead.pop(0)
+            # Let the write reach the client before the rest follows, or the two
+            # may arrive in one read and the cut would be lost.
+            await asyncio.sleep(0.001)
+        yield part[offset - start :]
+        position = end

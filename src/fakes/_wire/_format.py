@@ -1,0 +1,114 @@
+"""What a provider's wire format must say for a scripted response (one module each)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from langchain_core.messages import BaseMessage
+
+from .._script._cutting import Pieces
+from .._script._vocabulary import Response, ToolCall
+
+CREATED = 1_700_000_000  # a fixed timestamp: the same bytes every run
+
+
+@dataclass(frozen=True)
+class Frame:
+    """One piece of a streamed body; `chunk` frames carry tokens (and count for faults)."""
+
+    data: bytes
+    chunk: bool = False
+
+
+@dataclass(frozen=True)
+class Reply:
+    """A scripted response, ready to render in any format."""
+
+    response: Response
+    pieces: Pieces
+    model: str
+    call_index: int
+    input_tokens: int
+    output_tokens: int
+    stop_sequence: str | None = None
+    """The stop sequence that ended the text, if one did."""
+
+    @property
+    def text(self) -> str:
+        return "".join(self.pieces.text)
+
+    def call_id(self, position: int) -> str:
+        return self.response.tool_calls[position].id or f"call_{self.call_index}_{position}"
+
+
+class WireFormat(Protocol):
+    """One provider API: how to read its requests and write its responses."""
+
+    path: str
+    media_type: str
+
+    def problem(self, body: Any) -> str | None:
+        """What is wrong with a request body, or None."""
+
+    def streaming(self, body: dict[str, Any]) -> bool: ...
+
+    def messages(self, body: dict[str, Any]) -> list[BaseMessage]: ...
+
+    def options(self, body: dict[str, Any]) -> dict[str, Any]: ...
+
+    def frames(self, reply: Reply, body: dict[str, Any]) -> list[Frame]:
+        """The whole streamed body, terminator included."""
+
+    def whole(self, reply: Reply) -> dict[str, Any]:
+        """The body of a response that does not stream."""
+
+    def error_body(self, message: str, kind: str, status: int) -> dict[str, Any]: ...
+
+    def error_frame(self, message: str, kind: str, status: int) -> bytes:
+        """How an error mid-stream looks on the wire."""
+
+
+class ChatRequests:
+    """What the chat formats share: a JSON body with a `messages` list; `stream` asks to
+    stream."""
+
+    def problem(self, body: Any) -> str | None:
+        if not isinstance(body, dict) or not isinstance(body.get("messages"), list):
+            return "expected a JSON object with a 'messages' list"
+        return None
+
+    def streaming(self, body: dict[str, Any]) -> bool:
+        return bool(body.get("stream"))
+
+
+def arguments(call: ToolCall) -> dict[str, Any]:
+    """A tool call's arguments as an object, for formats that send them parsed."""
+    if call.args is not None:
+        return dict(call.args)
+    try:
+        parsed = json.loads(call.arguments_json())
+    except ValueError:
+        return {}
+    return parsed if isinstance(parsed, dict) else {}
+
+
+def dumps(data: Any) -> str:
+    return json.dumps(data, separators=(",", ":"), ensure_ascii=False)
+
+
+def data_frame(data: Any, *, chunk: bool = False) -> Frame:
+    """A `data:`-only server-sent event (OpenAI)."""
+    text = data if isinstance(data, str) else dumps(data)
+    return Frame(f"data: {text}\n\n".encode(), chunk)
+
+
+def event_frame(event: str, data: Any, *, chunk: bool = False) -> Frame:
+    """A server-sent event with an `event:` line (Anthropic needs it on every frame)."""
+    return Frame(f"event: {event}\ndata: {dumps(data)}\n\n".encode(), chunk)
+
+
+def json_line(data: Any, *, chunk: bool = False) -> Frame:
+    """One line of newline-delimited JSON (Ollama)."""
+    return Frame((dumps(data) + "\n").encode(), chunk)

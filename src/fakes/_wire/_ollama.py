@@ -1,0 +1,108 @@
+"""Ollama: `POST /api/chat`, newline-delimited JSON (langchain-ollama's ChatOllama)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from langchain_core.messages import (
+    AIMessage,
+    BaseMessage,
+    HumanMessage,
+    SystemMessage,
+    ToolMessage,
+)
+
+from ._format import ChatRequests, Frame, Reply, arguments, json_line
+
+CREATED_AT = "2023-11-14T22:13:20Z"  # fixed, like CREATED
+
+
+class Chat(ChatRequests):
+    path = "/api/chat"
+    media_type = "application/x-ndjson"
+
+    def streaming(self, body: dict[str, Any]) -> bool:
+        return body.get("stream", True) is not False  # Ollama streams unless told not to
+
+    def messages(self, body: dict[str, Any]) -> list[BaseMessage]:
+        messages: list[BaseMessage] = []
+        for message in body["messages"]:
+            role, content = message.get("role"), str(message.get("content") or "")
+            if role == "tool":
+                call_id = message.get("tool_call_id") or message.get("tool_name") or ""
+                messages.append(ToolMessage(content, tool_call_id=str(call_id)))
+            elif role == "assistant":
+                messages.append(AIMessage(content))
+            elif role == "system":
+                messages.append(SystemMessage(content))
+            else:
+                messages.append(HumanMessage(content))
+        return messages
+
+    def options(self, body: dict[str, Any]) -> dict[str, Any]:
+        options: dict[str, Any] = {k: body[k] for k in ("tools", "model") if k in body}
+        stop = (body.get("options") or {}).get("stop")
+        if stop:
+            options["stop"] = stop
+        return options
+
+    def _line(self, reply: Reply, message: dict[str, Any], *, done: bool) -> dict[str, Any]:
+        line: dict[str, Any] = {
+            "model": reply.model,
+            "created_at": CREATED_AT,
+            "message": {"role": "assistant", **message},
+            "done": done,
+        }
+        if done:
+            reason = (
+                "stop"
+                if reply.response.finish_reason in (None, "tool_calls")
+                else reply.response.finish_reason
+            )
+            line.update(
+                done_reason=reason,
+                total_duration=0,
+                load_duration=0,
+                prompt_eval_count=reply.input_tokens,
+                prompt_eval_duration=0,
+                eval_count=reply.output_tokens,
+                eval_duration=0,
+            )
+        return line
+
+    def _tool_calls(self, reply: Reply) -> list[dict[str, Any]]:
+        # Ollama sends each tool call whole, with parsed arguments.
+        return [
+            {"function": {"name": call.name, "arguments": arguments(call)}}
+            for call in reply.response.tool_calls
+        ]
+
+    def frames(self, reply: Reply, body: dict[str, Any]) -> list[Frame]:
+        # Reasoning streams first, as Ollama's `thinking`, then the content.
+        frames = [
+            json_line(self._line(reply, {"content": "", "thinking": p}, done=False), chunk=True)
+            for p in reply.pieces.reasoning
+        ]
+        frames += [
+            json_line(self._line(reply, {"content": p}, done=False), chunk=True)
+            for p in reply.pieces.text
+        ]
+        if reply.response.tool_calls:
+            message = {"content": "", "tool_calls": self._tool_calls(reply)}
+            frames.append(json_line(self._line(reply, message, done=False), chunk=True))
+        frames.append(json_line(self._line(reply, {"content": ""}, done=True)))
+        return frames
+
+    def whole(self, reply: Reply) -> dict[str, Any]:
+        message: dict[str, Any] = {"content": reply.text}
+        if reply.pieces.reasoning:
+            message["thinking"] = "".join(reply.pieces.reasoning)
+        if reply.response.tool_calls:
+            message["tool_calls"] = self._tool_calls(reply)
+        return self._line(reply, message, done=True)
+
+    def error_body(self, message: str, kind: str, status: int) -> dict[str, Any]:
+        return {"error": message}
+
+    def error_frame(self, message: str, kind: str, status: int) -> bytes:
+        return json_line({"error": message}).data
