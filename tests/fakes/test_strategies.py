@@ -22,8 +22,7 @@ from fakes.strategies import (
     scripts,
     tool_calls,
 )
-
-from ..conftest import total
+from tests.conftest import total
 
 FAMILY = "👩\u200d👩\u200d👧"
 

@@ -21,7 +21,7 @@ from assertions import (
 )
 from fakes import FakeChatModel, Fault
 from tests.assertions import scenarios as s
-from tests.assertions.test_determinism import SCENARIOS
+from tests.assertions.timeline.test_determinism import SCENARIOS
 
 
 @pytest.mark.parametrize("name", SCENARIOS)

@@ -15,8 +15,7 @@ from langchain_openai import ChatOpenAI
 
 from fakes import FakeChatModel, FakeProviderServer, FakesError, Response, ToolCall
 from fakes.strategies import byte_cuts
-
-from ..conftest import total
+from tests.conftest import total
 
 TEXT = 'Grüße aus Köln ✓ 🎉 — "quoted"\nand more'
 CALL = ToolCall("get_weather", {"city": "Zürich"}, id="call_1")
