@@ -1,12 +1,14 @@
 """Collect, normalise, render, snapshot and check LLM streams.
 
-Importable without pytest; the syrupy extensions load on first use, and the pytest glue
-lives in `streamfakes.pytest_plugin`.
+Importable without pytest. What needs hypothesis (`assert_chunking_invariant`), httpx
+(the server-sent-event helpers) or syrupy (the snapshot extensions) loads on first use, and
+the conformance suites live in `assertions.conformance`. The pytest glue is
+`streamfakes.pytest_plugin`.
 """
 
+import importlib as _importlib
 import typing as _typing
 
-from ._checks._chunking import assert_chunking_invariant
 from ._checks._consistency import assert_stream_consistent
 from ._checks._events import check_event_stream
 from ._checks._liveness import assert_streams_live, check_streams_live
@@ -33,17 +35,18 @@ from ._timeline._render import (
     render_log,
     render_protocol_events,
 )
-from ._timeline._sse import (
-    aencode_sse,
-    aparse_sse_response,
-    encode_sse,
-    encode_sse_event,
-    parse_sse,
-)
 from ._timeline._streams import ChunkStream, EventStream, LogStream
 
 if _typing.TYPE_CHECKING:
+    from ._checks._chunking import assert_chunking_invariant
     from ._snapshot import StreamJSONSnapshotExtension, StreamSnapshotExtension
+    from ._timeline._sse import (
+        aencode_sse,
+        aparse_sse_response,
+        encode_sse,
+        encode_sse_event,
+        parse_sse,
+    )
 
 __all__ = [
     "AssertionsError",
@@ -81,13 +84,27 @@ __all__ = [
     "render_protocol_events",
 ]
 
-_LAZY = {"StreamSnapshotExtension", "StreamJSONSnapshotExtension"}
+_LAZY_MODULES = {
+    "assert_chunking_invariant": "._checks._chunking",
+    "StreamSnapshotExtension": "._snapshot",
+    "StreamJSONSnapshotExtension": "._snapshot",
+    "aencode_sse": "._timeline._sse",
+    "aparse_sse_response": "._timeline._sse",
+    "encode_sse": "._timeline._sse",
+    "encode_sse_event": "._timeline._sse",
+    "parse_sse": "._timeline._sse",
+}
+_LAZY = frozenset(_LAZY_MODULES)
 
 
 def __getattr__(name: str) -> _typing.Any:
-    # syrupy imports pytest; load it only when a snapshot extension is asked for.
-    if name in _LAZY:
-        from . import _snapshot
-
-        return getattr(_snapshot, name)
+    # PEP 562: hypothesis, httpx and syrupy are imported only when first needed.
+    if name in _LAZY_MODULES:
+        value = getattr(_importlib.import_module(_LAZY_MODULES[name], __name__), name)
+        globals()[name] = value
+        return value
     raise AttributeError(f"module 'assertions' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_LAZY})

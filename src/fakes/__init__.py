@@ -1,4 +1,13 @@
-"""Scriptable fake chat models and LLMs that stream the whole message, deterministically."""
+"""Scriptable fake chat models and LLMs that stream the whole message, deterministically.
+
+Like `langchain_core.language_models`, the package loads each name on first use (PEP 562):
+`import fakes` costs next to nothing, `from fakes import FakeChatModel` costs about what
+LangChain's `BaseChatModel` does, and the servers (starlette, uvicorn) and the recording
+proxy (httpx) load only when asked for. `fakes.strategies` needs hypothesis.
+"""
+
+import importlib as _importlib
+import typing as _typing
 
 from ._errors import (
     ConnectionDroppedError,
@@ -12,25 +21,27 @@ from ._errors import (
     ScriptExhaustedError,
     ServerError,
 )
-from ._models._calls import Call
-from ._models._chat_model import FakeChatModel, NonStreamingFakeChatModel
-from ._models._clock import Clock, RealClock, VirtualClock
-from ._models._llm import FakeLLM
-from ._recording._proxy import RecordingProxy
-from ._recording._recorder import StreamRecorder
-from ._script._splitting import split_text
-from ._script._vocabulary import Fault, Latency, Response, Rule, ToolCall
-from ._wire._format import (
-    ChatRequests,
-    Frame,
-    Reply,
-    WireFormat,
-    data_frame,
-    event_frame,
-    json_line,
-)
-from ._wire._journal import Journal, Request
-from ._wire._server import FakeProviderServer
+
+if _typing.TYPE_CHECKING:
+    from ._models._calls import Call
+    from ._models._chat_model import FakeChatModel, NonStreamingFakeChatModel
+    from ._models._clock import Clock, RealClock, VirtualClock
+    from ._models._llm import FakeLLM
+    from ._recording._proxy import RecordingProxy
+    from ._recording._recorder import StreamRecorder
+    from ._script._splitting import split_text
+    from ._script._vocabulary import Fault, Latency, Response, Rule, ToolCall
+    from ._wire._format import (
+        ChatRequests,
+        Frame,
+        Reply,
+        WireFormat,
+        data_frame,
+        event_frame,
+        json_line,
+    )
+    from ._wire._journal import Journal, Request
+    from ._wire._server import FakeProviderServer
 
 __all__ = [
     "Call",
@@ -69,3 +80,44 @@ __all__ = [
     "json_line",
     "split_text",
 ]
+
+_LAZY_MODULES = {
+    "Call": "._models._calls",
+    "ChatRequests": "._wire._format",
+    "Clock": "._models._clock",
+    "FakeChatModel": "._models._chat_model",
+    "FakeLLM": "._models._llm",
+    "FakeProviderServer": "._wire._server",
+    "Fault": "._script._vocabulary",
+    "Frame": "._wire._format",
+    "Journal": "._wire._journal",
+    "Latency": "._script._vocabulary",
+    "NonStreamingFakeChatModel": "._models._chat_model",
+    "RealClock": "._models._clock",
+    "RecordingProxy": "._recording._proxy",
+    "Reply": "._wire._format",
+    "Request": "._wire._journal",
+    "Response": "._script._vocabulary",
+    "Rule": "._script._vocabulary",
+    "StreamRecorder": "._recording._recorder",
+    "ToolCall": "._script._vocabulary",
+    "VirtualClock": "._models._clock",
+    "WireFormat": "._wire._format",
+    "data_frame": "._wire._format",
+    "event_frame": "._wire._format",
+    "json_line": "._wire._format",
+    "split_text": "._script._splitting",
+}
+_LAZY = frozenset(_LAZY_MODULES)
+
+
+def __getattr__(name: str) -> _typing.Any:
+    if name in _LAZY_MODULES:
+        value = getattr(_importlib.import_module(_LAZY_MODULES[name], __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'fakes' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_LAZY})

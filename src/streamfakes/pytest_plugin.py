@@ -1,9 +1,15 @@
 """The streamfakes pytest plugin, loaded through the `pytest11` entry point.
 
+Loading it imports neither `fakes` nor `assertions` (nor langchain-core, hypothesis or
+the server stack): a project that never uses these fixtures runs as if streamfakes were
+not installed, its own `fakes` or `assertions` modules included. A fixture imports the
+libraries on its first use.
+
 Fixtures:
     fake_chat_model / fake_llm: factories, `fake_chat_model(["Hi!"], model_name=...)`; with
         no responses they load the script named by the test's `streamfakes` marker. At
         teardown the test fails if a fake it made left scripted responses unused.
+    fake_provider: `fake_provider(["Hi!"])` starts a fake provider server on 127.0.0.1.
     stream_snapshot: syrupy's `snapshot` with the stream extension:
         `assert await acollect_events(chain, {"topic": "parrot"}) == stream_snapshot`.
     stream_json_snapshot: the same in the full structured form (JSON).
@@ -13,25 +19,32 @@ Marker:
                              allow_unexpected=False)
 
 Options (one group, "streamfakes"):
-    --streamfakes-allow-unused   never fail a test over unused scripted responses
-    ini `stream_snapshot_dir`    where stream snapshots live, under the rootdir (snapshots)
+    --streamfakes-allow-unused       never fail a test over unused scripted responses
+    --streamfakes-server-scope=S     `test` (a server per test) or `session` (shared)
+    ini `streamfakes_server_scope`   the same, in the ini file
+    ini `stream_snapshot_dir`        where stream snapshots live, under the rootdir
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
-from pathlib import Path
-from typing import Any
+from collections.abc import Callable, Generator, Iterator
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
 
 import pytest
-from syrupy.assertion import SnapshotAssertion
 
-from assertions._snapshot import StreamJSONSnapshotExtension, StreamSnapshotExtension
-from fakes import FakeChatModel, FakeLLM, FakeProviderServer, FakesError
+from ._libraries import ShadowedLibraryError, load
+from ._marker import HELP, MarkerError, MarkerSettings, marker_settings
 
-MARKER = "streamfakes"
-MARKER_KEYWORDS = frozenset({"script", "allow_unused", "allow_unexpected"})
+if TYPE_CHECKING:
+    from syrupy.assertion import SnapshotAssertion
+
+    from fakes import FakeChatModel, FakeLLM, FakeProviderServer
+
+    from . import _fixtures
+
 _CALL_FAILED = pytest.StashKey[bool]()
+SERVER_SCOPES = ("test", "session")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -43,6 +56,19 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         dest="streamfakes_allow_unused",
         help="do not fail tests whose fakes left scripted responses unused",
     )
+    group.addoption(
+        "--streamfakes-server-scope",
+        choices=SERVER_SCOPES,
+        default=None,
+        dest="streamfakes_server_scope",
+        help="`test`: fake_provider starts a server per test (default); `session`: servers "
+        "are started once and each test gets its own script and journal on them",
+    )
+    parser.addini(
+        "streamfakes_server_scope",
+        help="test (default) or session: see --streamfakes-server-scope",
+        default="test",
+    )
     parser.addini(
         "stream_snapshot_dir",
         help="directory of stream snapshots, relative to the rootdir (default: snapshots)",
@@ -51,12 +77,18 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line(
-        "markers",
-        f"{MARKER}(script=None, allow_unused=False): the script file that fake_chat_model() "
-        "and fake_llm() load when given no responses (relative to the test file), and "
-        "whether unused scripted responses are allowed",
-    )
+    config.addinivalue_line("markers", HELP)
+    scope = _server_scope(config)
+    if scope not in SERVER_SCOPES:
+        raise pytest.UsageError(
+            f"streamfakes_server_scope = {scope!r} in the ini file; use one of "
+            f"{', '.join(SERVER_SCOPES)}"
+        )
+
+
+def _server_scope(config: pytest.Config) -> str:
+    option = config.getoption("streamfakes_server_scope")
+    return str(option if option is not None else config.getini("streamfakes_server_scope"))
 
 
 @pytest.hookimpl(wrapper=True)
@@ -67,148 +99,113 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     return report
 
 
-def _marker(node: pytest.Item) -> pytest.Mark | None:
-    marker = node.get_closest_marker(MARKER)
-    if marker is None:
-        return None
-    unknown = sorted(set(marker.kwargs) - MARKER_KEYWORDS)
-    if marker.args or unknown:
-        raise pytest.UsageError(
-            f"{node.nodeid}: @pytest.mark.{MARKER} takes only the keywords "
-            f"{', '.join(sorted(MARKER_KEYWORDS))} "
-            f"(got {', '.join([*map(repr, marker.args), *unknown])}); "
-            f'e.g. @pytest.mark.{MARKER}(script="weather.yaml")'
-        )
-    return marker
+@pytest.hookimpl(wrapper=True)
+def pytest_assertrepr_compare(
+    config: pytest.Config, op: str, left: object, right: object
+) -> Generator[None, list[list[str] | None], list[list[str] | None]]:
+    """syrupy's report of a missing stream snapshot, with the flag that writes it."""
+    explanations = yield
+    if _is_stream_snapshot(left) or _is_stream_snapshot(right):
+        for lines in filter(None, explanations):
+            missing = [i for i, line in enumerate(lines) if "does not exist" in line]
+            if missing:  # right after it: pytest may cut the rest of a long report
+                lines.insert(missing[0] + 1, "Write it with: pytest --snapshot-update")
+    return explanations
 
 
-class _Factory:
-    """Makes fakes for one test and checks at teardown that their scripts were used."""
-
-    def __init__(self, model_class: type[Any], request: pytest.FixtureRequest) -> None:
-        self.model_class = model_class
-        self.request = request
-        self.made: list[Any] = []
-
-    def __call__(self, responses: Any = None, **settings: Any) -> Any:
-        if responses is None and "rules" not in settings:
-            model = self.model_class.from_script(self._script_path(), **settings)
-        else:
-            model = self.model_class(responses, **settings)
-        self.made.append(model)
-        return model
-
-    def _script_path(self) -> Path:
-        marker = _marker(self.request.node)
-        script = marker.kwargs.get("script") if marker else None
-        if script is None:
-            raise pytest.UsageError(
-                f"{self.request.node.nodeid}: {self.model_class.__name__} was asked for no "
-                "responses and the test has no script; pass responses, or mark the test "
-                f'@pytest.mark.{MARKER}(script="path/to/script.yaml")'
-            )
-        return Path(self.request.node.path).parent / str(script)
-
-    def check_all_used(self) -> None:
-        # A test that already failed needs no second complaint about its script.
-        if _unused_allowed(self.request) or self.request.node.stash.get(_CALL_FAILED, False):
-            return
-        _fail_on_unused(self.made, "used")
+def _is_stream_snapshot(value: object) -> bool:
+    extension = getattr(value, "extension_class", None)
+    return isinstance(extension, type) and extension.__module__ == "assertions._snapshot"
 
 
-def _fail_on_unused(models: Iterable[FakeChatModel | FakeLLM], verb: str) -> None:
-    """Fail the test, listing the scripted responses no call played."""
-    unused = [
-        f"  {model._engine.owner}: responses[{i}]: {model._engine.describe_response(i)}"
-        for model in models
-        for i in model._engine.unused_positions
-    ]
-    if unused:
-        pytest.fail(
-            f"these scripted responses were never {verb}:\n"
-            + "\n".join(unused)
-            + f"\nRemove them, or allow it with @pytest.mark.{MARKER}(allow_unused=True) "
-            "(or --streamfakes-allow-unused).",
-            pytrace=False,
-        )
+def _implementation() -> ModuleType:
+    """The fixtures' implementation, imported (with both libraries) on first use."""
+    try:
+        load("fakes")
+        load("assertions")
+    except ShadowedLibraryError as error:
+        problem = str(error)
+    else:
+        from . import _fixtures
+
+        return _fixtures
+    pytest.fail(problem, pytrace=False)  # outside `except`: one message, not a chain
 
 
-def _unused_allowed(request: pytest.FixtureRequest) -> bool:
-    if request.config.getoption("streamfakes_allow_unused"):
-        return True
-    marker = _marker(request.node)
-    return bool(marker and marker.kwargs.get("allow_unused"))
+def _settings(request: pytest.FixtureRequest) -> MarkerSettings:
+    try:
+        return marker_settings(request.node)
+    except MarkerError as error:
+        problem = str(error)
+    pytest.fail(problem, pytrace=False)  # outside `except`: one message, not a chain
+
+
+def _test_failed(request: pytest.FixtureRequest) -> bool:
+    return bool(request.node.stash.get(_CALL_FAILED, False))
+
+
+def _unused_allowed(request: pytest.FixtureRequest, settings: MarkerSettings) -> bool:
+    return settings.allow_unused or bool(request.config.getoption("streamfakes_allow_unused"))
+
+
+def _factory_fixture(request: pytest.FixtureRequest, kind: str) -> Iterator[Any]:
+    settings = _settings(request)
+    fixtures = _implementation()
+    model_class = load("fakes").FakeChatModel if kind == "chat" else load("fakes").FakeLLM
+    factory: _fixtures.Factory = fixtures.Factory(model_class, request.node, settings)
+    yield factory
+    # A test that already failed needs no second complaint about its script.
+    if not (_unused_allowed(request, settings) or _test_failed(request)):
+        fixtures.fail_on_unused(factory.made, "used")
 
 
 @pytest.fixture
 def fake_chat_model(request: pytest.FixtureRequest) -> Iterator[Callable[..., FakeChatModel]]:
     """Make scripted chat models: `fake_chat_model(["Hi!"], model_name="gpt-fake")`."""
-    factory = _Factory(FakeChatModel, request)
-    yield factory
-    factory.check_all_used()
+    yield from _factory_fixture(request, "chat")
 
 
 @pytest.fixture
 def fake_llm(request: pytest.FixtureRequest) -> Iterator[Callable[..., FakeLLM]]:
     """Make scripted LLMs: `fake_llm(["Hi!"])`."""
-    factory = _Factory(FakeLLM, request)
-    yield factory
-    factory.check_all_used()
+    yield from _factory_fixture(request, "llm")
+
+
+@pytest.fixture(scope="session")
+def _streamfakes_server_pool() -> Iterator[_fixtures.ServerPool]:
+    pool: _fixtures.ServerPool = _implementation().ServerPool()
+    yield pool
+    stuck = pool.stop()
+    if stuck:
+        pytest.fail("\n".join(stuck), pytrace=False)
 
 
 @pytest.fixture
 def fake_provider(request: pytest.FixtureRequest) -> Iterator[Callable[..., FakeProviderServer]]:
     """Start fake provider servers on 127.0.0.1: `fake_provider(["Hi!"])` (or a model).
 
-    Each one is stopped at teardown, with its thread and sockets; then the test fails if a
-    server got a request its script did not expect, or left responses unrequested.
+    At teardown each one is stopped (or, with `streamfakes_server_scope = session`, kept
+    for the next test); then the test fails if a server got a request its script did not
+    expect, or left responses unrequested.
     """
-    servers: list[FakeProviderServer] = []
-
-    def start(
-        responses: Any = None, *, frame_bytes: int | None = None, **settings: Any
-    ) -> FakeProviderServer:
-        if isinstance(responses, FakeChatModel):
-            model = responses
-        elif responses is None and "rules" not in settings:  # the marker's script
-            model = _Factory(FakeChatModel, request)(**settings)
-        else:
-            model = FakeChatModel(responses=responses, **settings)
-        servers.append(FakeProviderServer(model, frame_bytes=frame_bytes).start())
-        return servers[-1]
-
-    yield start
-    stuck = []
-    for server in servers:  # every one, even if another will not stop
-        try:
-            server.stop()
-        except FakesError as error:
-            stuck.append(str(error))
-    if stuck:
-        pytest.fail("\n".join(stuck), pytrace=False)
-    if request.node.stash.get(_CALL_FAILED, False):
-        return
-    marker = _marker(request.node)
-    if not (marker and marker.kwargs.get("allow_unexpected")):
-        for server in servers:
-            try:
-                server.check_all_expected()
-            except FakesError as error:
-                pytest.fail(
-                    f"{error}\nAllow it with @pytest.mark.{MARKER}(allow_unexpected=True).",
-                    pytrace=False,
-                )
-    if not _unused_allowed(request):
-        _fail_on_unused([server.model for server in servers], "requested")
+    settings = _settings(request)
+    fixtures = _implementation()
+    shared = _server_scope(request.config) == "session"
+    pool = request.getfixturevalue("_streamfakes_server_pool") if shared else None
+    provider: _fixtures.Provider = fixtures.Provider(request.node, settings, pool)
+    yield provider
+    provider.finish(
+        test_failed=_test_failed(request), unused_allowed=_unused_allowed(request, settings)
+    )
 
 
 @pytest.fixture
 def stream_snapshot(snapshot: SnapshotAssertion) -> SnapshotAssertion:
     """syrupy's snapshot, storing chunk and event streams as text under `snapshots/`."""
-    return snapshot.use_extension(StreamSnapshotExtension)
+    return snapshot.use_extension(_implementation().snapshot_extension(json=False))
 
 
 @pytest.fixture
 def stream_json_snapshot(snapshot: SnapshotAssertion) -> SnapshotAssertion:
     """Like `stream_snapshot`, in the full structured form (sorted JSON, every field)."""
-    return snapshot.use_extension(StreamJSONSnapshotExtension)
+    return snapshot.use_extension(_implementation().snapshot_extension(json=True))

@@ -31,7 +31,12 @@ def test_a_missing_snapshot_fails(project: pytest.Pytester) -> None:
     project.makepyfile(test_chain=CHAIN_TEST)
     result = project.runpytest("-p", "no:randomly")
     result.assert_outcomes(failed=1)
-    result.stdout.fnmatch_lines(["*Snapshot 'test_events' does not exist!*"])
+    result.stdout.fnmatch_lines(
+        [
+            "*Snapshot 'test_events' does not exist!*",
+            "*Write it with: pytest --snapshot-update",
+        ]
+    )
 
 
 def test_update_writes_the_snapshot_under_snapshots(project: pytest.Pytester) -> None:
@@ -217,7 +222,7 @@ def test_a_failed_test_gets_no_second_complaint_about_its_script(project: pytest
     result.stdout.no_fnmatch_line("*never used*")
 
 
-def test_marker_arguments_are_checked(project: pytest.Pytester) -> None:
+def test_marker_arguments_are_checked_and_reported_once(project: pytest.Pytester) -> None:
     project.makepyfile(
         test_model="""
 import pytest
@@ -228,12 +233,45 @@ def test_model(fake_chat_model):
 """
     )
     result = project.runpytest("-p", "no:randomly")
+    result.assert_outcomes(errors=1)
+    message = (
+        "test_model.py::test_model: @pytest.mark.streamfakes takes only the "
+        "keywords allow_unexpected, allow_unused, script (got allow_unsued); "
+        'e.g. @pytest.mark.streamfakes(script="weather.yaml")'
+    )
+    result.stdout.fnmatch_lines(["*ERROR at setup of test_model*", message])
+    assert result.stdout.str().count(message) == 1
+    result.stdout.no_fnmatch_line("*During handling*")
+
+
+@pytest.mark.parametrize("value", ['"no"', "1", "None"])
+def test_marker_booleans_must_be_booleans(project: pytest.Pytester, value: str) -> None:
+    project.makepyfile(
+        test_model=f"""
+import pytest
+
+@pytest.mark.streamfakes(allow_unused={value})
+def test_model(fake_chat_model):
+    fake_chat_model(["a", "b"]).invoke("x")
+"""
+    )
+    result = project.runpytest("-p", "no:randomly")
+    result.assert_outcomes(errors=1)
     result.stdout.fnmatch_lines(
         [
             (
-                "*UsageError: test_model.py::test_model: @pytest.mark.streamfakes takes only the "
-                "keywords allow_unexpected, allow_unused, script (got allow_unsued); "
-                """e.g. @pytest.mark.streamfakes(script="weather.yaml")*"""
+                "test_model.py::test_model: @pytest.mark.streamfakes(allow_unused=...) takes "
+                f"True or False, got {eval(value)!r}"
             )
         ]
     )
+
+
+def test_markers_lists_every_keyword(project: pytest.Pytester) -> None:
+    result = project.runpytest("--markers")
+    result.stdout.fnmatch_lines(
+        ["@pytest.mark.streamfakes(script=None, allow_unused=False, allow_unexpected=False):*"]
+    )
+    text = result.stdout.str()
+    for keyword in ("script:", "allow_unused:", "allow_unexpected:"):
+        assert keyword in text

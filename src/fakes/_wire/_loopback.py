@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import socket
 import threading
@@ -17,6 +19,8 @@ from .._errors import FakesError
 from ._app import DroppedConnection
 
 LOOPBACK = "127.0.0.1"
+_GRACE = 1.0
+"""Seconds stop() lets a response under way finish before cutting it off."""
 
 
 class _QuietDrops(logging.Filter):
@@ -47,6 +51,9 @@ class LoopbackServer:
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
         self._listener: socket.socket | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._stopping: asyncio.Event | None = None
+        self._ready = threading.Event()
         self.host = host
         self.port = port
 
@@ -85,49 +92,80 @@ class LoopbackServer:
             ) from None
         self.port = listener.getsockname()[1]
         # log_config=None: uvicorn's records go to the root logger (pytest captures them).
-        # A short graceful shutdown: stop() must not wait on a client still reading.
         config = uvicorn.Config(
             self.app,
             log_config=None,
             log_level="warning",
             lifespan="off",
+            ws="none",
             interface="asgi3",
             access_log=False,
-            timeout_graceful_shutdown=1,
         )
-        server = uvicorn.Server(config)
-        self._server = server
+        self._server = uvicorn.Server(config)
+        self._listener = listener
+        self._ready = threading.Event()
         self._thread = threading.Thread(
-            target=server.run,
-            kwargs={"sockets": [listener]},
+            target=asyncio.run,
+            args=(self._serve(self._server, listener),),
             name="streamfakes-server",
             daemon=True,
         )
         self._thread.start()
-        deadline = time.monotonic() + timeout
-        while not server.started:
-            if not self._thread.is_alive() or time.monotonic() > deadline:
-                self.stop()
-                raise FakesError(f"{self.described} did not start on {self.url}")
-            time.sleep(0.005)
-        self._listener = listener
+        if not self._ready.wait(timeout) or self._loop is None:
+            self.stop()
+            raise FakesError(f"{self.described} did not start on {self.url}")
         return self
+
+    async def _serve(self, server: uvicorn.Server, listener: socket.socket) -> None:
+        """Serve until stop(): uvicorn's protocols, without its 0.1 s polling loop, so
+        that starting and stopping cost milliseconds (one server per test is cheap)."""
+        stopping = asyncio.Event()
+        try:
+            server.config.load()
+            server.lifespan = server.config.lifespan_class(server.config)
+            await server.startup(sockets=[listener])
+            self._stopping = stopping
+            self._loop = asyncio.get_running_loop()
+        finally:
+            self._ready.set()
+        await stopping.wait()
+        await self._shutdown(server)
+
+    async def _shutdown(self, server: uvicorn.Server) -> None:
+        for listening in server.servers:
+            listening.close()
+        state = server.server_state
+        for connection in list(state.connections):
+            connection.shutdown()  # idle ones close now, busy ones after their response
+        # A response under way gets a moment to finish; a client still reading a slow
+        # stream is not waited on.
+        deadline = time.monotonic() + _GRACE
+        while state.connections and time.monotonic() < deadline:
+            await asyncio.sleep(0.001)
+        for task in list(state.tasks):
+            task.cancel()
+        for connection in list(state.connections):
+            transport = getattr(connection, "transport", None)
+            if transport is not None:
+                transport.abort()
+        for listening in server.servers:
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(listening.wait_closed(), _GRACE)
 
     def stop(self, timeout: float = 10.0) -> None:
         """Stop serving and wait for the thread; its sockets close with it."""
-        if self._thread is None or self._server is None:
+        thread, loop, stopping = self._thread, self._loop, self._stopping
+        if thread is None:
             return
-        self._server.should_exit = True
-        self._thread.join(timeout)
-        if self._thread.is_alive():  # still inside a response: cut it short
-            self._server.force_exit = True
-            self._thread.join(timeout)
-        if self._thread.is_alive():
+        if loop is not None and stopping is not None and not loop.is_closed():
+            with contextlib.suppress(RuntimeError):  # the loop ended on its own
+                loop.call_soon_threadsafe(stopping.set)
+        thread.join(timeout)
+        if thread.is_alive():
             raise FakesError(f"{self.described} did not stop in time")
         if self._listener is not None:
             self._listener.close()
-        self._thread = None
-        self._server = None
+        self._thread = self._server = self._loop = self._stopping = self._listener = None
 
     def __enter__(self) -> Self:
         return self if self._thread is not None else self.start()

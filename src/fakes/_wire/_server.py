@@ -41,6 +41,15 @@ class FakeProviderServer(LoopbackServer):
         super().__init__(self.provider, host=host, port=port)
         self.cut_at(cuts)
 
+    def serve(self, model: FakeChatModel, *, frame_bytes: int | None = None) -> None:
+        """Serve another script from now on, with a fresh journal and no byte cuts: one
+        running server shared by tests that each bring their own script."""
+        self.model = model
+        self.provider.model = model
+        self.provider.frame_bytes = frame_bytes
+        self.provider.journal = Journal()
+        self.cut_at(())
+
     @property
     def journal(self) -> Journal:
         """Every request received, in order, credentials redacted."""
