@@ -16,8 +16,24 @@ class ScriptError(FakesError, ValueError):
     def __init__(self, message: str, *, source: str = "script", path: str = "") -> None:
         self.source = source
         self.path = path
+        self.problems: tuple[ScriptError, ...] = (self,)
+        """Every problem found (one error can report several, one per line)."""
         where = f"{source}: {path}" if path else source
         super().__init__(f"{where}: {message}")
+
+    @classmethod
+    def of(cls, problems: list[ScriptError]) -> ScriptError:
+        """One error reporting all of `problems` (the only one, when there is one)."""
+        if len(problems) == 1:
+            return problems[0]
+        first = problems[0]
+        lines = "\n".join(
+            f"  {str(problem).removeprefix(first.source + ': ')}" for problem in problems
+        )
+        error = cls(f"{len(problems)} problems:\n{lines}", source=first.source)
+        error.path = first.path
+        error.problems = tuple(problems)
+        return error
 
 
 class ScriptExhaustedError(FakesError, RuntimeError):

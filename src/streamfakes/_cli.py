@@ -18,6 +18,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="streamfakes", description="Deterministic test harness for LLM streaming."
     )
+    parser.add_argument("--version", action="version", version=f"streamfakes {_version()}")
     commands = parser.add_subparsers(dest="command", required=True)
     demo = commands.add_parser("demo", help="stream the LangChain streaming walkthrough offline")
     demo.add_argument(
@@ -26,6 +27,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     serve = commands.add_parser("serve", help="serve a script over providers' HTTP APIs")
     serve.add_argument("--script", required=True, help="a .yaml, .yml or .json script")
     serve.add_argument("--port", type=int, default=0, help="port (default: any free one)")
+    serve.add_argument(
+        "--cycle",
+        action="store_true",
+        help="start the script over when its responses run out (serve forever)",
+    )
     serve.add_argument(
         "--host", default="127.0.0.1", help="address (default 127.0.0.1: this machine only)"
     )
@@ -56,20 +62,29 @@ def main(argv: Sequence[str] | None = None) -> int:
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
     if args.command == "serve":
-        return _serve(args.script, port=args.port, host=args.host)
+        return _serve(args.script, port=args.port, host=args.host, cycle=args.cycle)
     if args.command == "record":
         return _record(args.upstream, args.out, args.answers, port=args.port, host=args.host)
     return _check(args.script, llm=args.llm)
 
 
-def _serve(path: str, *, port: int, host: str) -> int:
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("streamfakes")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        return "(not installed)"
+
+
+def _serve(path: str, *, port: int, host: str, cycle: bool) -> int:
     import time
 
     from fakes._models._chat_model import FakeChatModel
     from fakes._wire._server import FakeProviderServer
 
     try:
-        model = FakeChatModel.from_script(path)
+        model = FakeChatModel.from_script(path, **({"cycle": True} if cycle else {}))
     except ScriptError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

@@ -132,3 +132,81 @@ def test_serve_prints_the_base_url_and_answers_until_interrupted(tmp_path: Path)
         finally:
             process.send_signal(signal.SIGINT)
             assert process.wait(timeout=20) == 0
+
+
+def test_serve_cycle_starts_the_script_over(tmp_path: Path) -> None:
+    import re
+    import signal
+
+    import httpx
+
+    script = tmp_path / "s.yaml"
+    script.write_text("responses: [one, two]\n")
+    command = [sys.executable, "-m", "streamfakes", "serve", "--cycle", "--script", str(script)]
+    with subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    ) as process:
+        try:
+            assert process.stdout is not None
+            process.stdout.readline()
+            found = re.search(r"base_url=(http://127\.0\.0\.1:\d+/v1)", process.stdout.readline())
+            assert found
+            body = {"model": "m", "messages": [{"role": "user", "content": "hi"}]}
+            answers = [
+                httpx.post(f"{found.group(1)}/chat/completions", json=body, timeout=10).json()
+                for _ in range(3)
+            ]
+            contents = [a["choices"][0]["message"]["content"] for a in answers]
+            assert contents == ["one", "two", "one"]
+        finally:
+            process.send_signal(signal.SIGINT)
+            assert process.wait(timeout=20) == 0
+
+
+def test_version(capsys: pytest.CaptureFixture[str]) -> None:
+    from importlib.metadata import version
+
+    with pytest.raises(SystemExit) as exit:
+        main(["--version"])
+    assert exit.value.code == 0
+    assert capsys.readouterr().out == f"streamfakes {version('streamfakes')}\n"
+
+
+def test_check_reports_every_problem_at_once(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    script = tmp_path / "s.yaml"
+    script.write_text(
+        "responses:\n"
+        "  - text: hi\n"
+        "    latncy: {ttft: 1}\n"
+        "  - fine\n"
+        "  - tool_calls: [{name: x, args: 5}]\n"
+    )
+    assert main(["check", str(script)]) == 2
+    assert capsys.readouterr().err.splitlines() == [
+        f"error: {script}: 2 problems:",
+        (
+            "  responses[0].latncy: unknown key 'latncy'; did you mean 'latency'? (allowed: "
+            "text, chunks, reasoning, reasoning_chunks, tool_calls, usage, finish_reason, id, "
+            "content_format, response_metadata, fault, latency, split, raw_chunks)"
+        ),
+        "  responses[2].tool_calls[0].args: expected a mapping, e.g. {city: Paris}, got int: 5",
+    ]
+
+
+def test_check_reports_each_responses_problem_at_once(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    script = tmp_path / "s.yaml"
+    script.write_text(
+        "responses:\n"
+        "  - {text: hi, fault: {after_chunks: 9}}\n"
+        "  - fine\n"
+        "  - {text: x, chunks: [y]}\n"
+    )
+    assert main(["check", str(script)]) == 2
+    err = capsys.readouterr().err.splitlines()
+    assert err[0] == f"error: {script}: 2 problems:"
+    assert err[1].startswith("  responses[0].fault.after_chunks: this response streams 1 chunk")
+    assert err[2] == "  responses[2]: give either text or chunks, not both"

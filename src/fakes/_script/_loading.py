@@ -8,6 +8,7 @@ written in Python.
 
 from __future__ import annotations
 
+import difflib
 import json
 import re
 import typing
@@ -35,7 +36,7 @@ from .._errors import (
     ScriptError,
     ServerError,
 )
-from ._validation import Kind
+from ._validation import Kind, each_checked
 from ._vocabulary import Fault, Latency, Response, Rule, ToolCall
 
 ERRORS: dict[str, Callable[[str, FaultSpec], BaseException]] = {
@@ -191,11 +192,16 @@ def load_script(path: str | Path, *, kind: Kind = "chat") -> dict[str, Any]:
                 path="report_usage",
             )
         fields.pop("report_usage", None)
+    problems: list[ScriptError] = []
+    responses = each_checked(
+        problems, lambda item, at: _response(item, at, source), spec.responses, "responses"
+    )
+    rules = each_checked(problems, lambda rule, at: _rule(rule, at, source), spec.rules, "rules")
+    if problems:
+        raise ScriptError.of(problems)
     fields.update(
-        responses=[
-            _response(item, f"responses[{i}]", source) for i, item in enumerate(spec.responses)
-        ],
-        rules=[_rule(rule, f"rules[{i}]", source) for i, rule in enumerate(spec.rules)],
+        responses=responses,
+        rules=rules,
         split=_split(spec.split, "split", source),
         latency=_latency(spec.latency),
         _source=source,
@@ -234,14 +240,17 @@ def _parse(path: Path, source: str) -> Any:
 
 
 def _script_error(error: ValidationError, source: str) -> ScriptError:
-    """The first validation problem, with its path and what to do about it."""
-    first = error.errors()[0]
+    """Every validation problem, each with its path and what to do about it."""
+    return ScriptError.of([_problem(problem, source) for problem in error.errors()])
+
+
+def _problem(first: Any, source: str) -> ScriptError:
     loc = tuple(part for part in first["loc"] if not _is_union_tag(part))
     path = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in loc).lstrip(".")
     kind, given = first["type"], first.get("input")
     got = f"got {type(given).__name__}: {given!r}"
     if kind == "extra_forbidden":
-        message = f"unknown key {loc[-1]!r}; remove it or fix its spelling ({_keys(loc[:-1])})"
+        message = f"unknown key {loc[-1]!r}; {_did_you_mean(loc)}({_keys(loc[:-1])})"
     elif kind == "missing":
         message = "this field is required; add it"
     elif kind == "model_type":
@@ -255,6 +264,12 @@ def _script_error(error: ValidationError, source: str) -> ScriptError:
     else:
         message = f"{first['msg']} (got {given!r})"
     return ScriptError(message, source=source, path=path)
+
+
+def _did_you_mean(loc: tuple[Any, ...]) -> str:
+    model = _model_at(loc[:-1])
+    close = difflib.get_close_matches(str(loc[-1]), list(model.model_fields) if model else [], 1)
+    return f"did you mean {close[0]!r}? " if close else "remove it or fix its spelling "
 
 
 def _keys(loc: tuple[Any, ...]) -> str:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from .._errors import ScriptError
 from . import _recorded as raw
@@ -16,6 +16,7 @@ from ._splitting import Split, splitter
 from ._vocabulary import Fault, Latency, Response, Rule, ScriptItem, ToolCall
 
 Kind = Literal["chat", "llm"]
+T = TypeVar("T")
 
 USAGE_KEYS = frozenset(
     {"input_tokens", "output_tokens", "total_tokens", "input_token_details", "output_token_details"}
@@ -304,7 +305,8 @@ def checked_script(
     source: str = "script",
     kind: Kind = "chat",
 ) -> tuple[tuple[Response, ...], tuple[Rule, ...]]:
-    """Normalise and validate a script; raise `ScriptError` on the first problem."""
+    """Normalise and validate a script; raise one `ScriptError` naming every response or
+    rule that has a problem (the first problem of each)."""
     checker = _Checker(split=split, source=source, kind=kind)
     if isinstance(responses, (str, bytes)) or not isinstance(responses, Sequence):
         raise checker.fail("responses", "expected a list of responses, e.g. ['Hello!']")
@@ -314,6 +316,22 @@ def checked_script(
         raise checker.fail("responses", "the script is empty; give at least one response or rule")
     if latency is not None:
         checker.latency(latency, "latency")
-    items = tuple(checker.item(item, f"responses[{i}]") for i, item in enumerate(responses))
-    checked_rules = tuple(checker.rule(rule, f"rules[{i}]") for i, rule in enumerate(rules))
-    return items, checked_rules
+    problems: list[ScriptError] = []
+    items = each_checked(problems, checker.item, responses, "responses")
+    checked_rules = each_checked(problems, checker.rule, rules, "rules")
+    if problems:
+        raise ScriptError.of(problems)
+    return tuple(items), tuple(checked_rules)
+
+
+def each_checked(
+    problems: list[ScriptError], check: Callable[[Any, str], T], values: Sequence[Any], name: str
+) -> list[T]:
+    """Check every value, collecting the problems instead of stopping at the first."""
+    checked = []
+    for i, value in enumerate(values):
+        try:
+            checked.append(check(value, f"{name}[{i}]"))
+        except ScriptError as problem:
+            problems.extend(problem.problems)
+    return checked
