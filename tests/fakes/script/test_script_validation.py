@@ -242,7 +242,12 @@ def test_a_bare_list_is_a_list_of_responses(tmp_path: Path) -> None:
         (
             "a.yaml",
             "responses:\n  - txt: x\n",
-            "{p}: responses[0].txt: unknown key 'txt'; remove it or fix its spelling (allowed: text, chunks, reasoning, reasoning_chunks, tool_calls, usage, finish_reason, id, content_format, response_metadata, fault, latency, split, raw_chunks)",
+            "{p}: responses[0].txt: unknown key 'txt'; did you mean 'text'? (allowed: text, chunks, reasoning, reasoning_chunks, tool_calls, usage, finish_reason, id, content_format, response_metadata, fault, latency, split, raw_chunks)",
+        ),
+        (
+            "a.yaml",
+            "responses:\n  - zzz: x\n",
+            "{p}: responses[0].zzz: unknown key 'zzz'; remove it or fix its spelling (allowed: text, chunks, reasoning, reasoning_chunks, tool_calls, usage, finish_reason, id, content_format, response_metadata, fault, latency, split, raw_chunks)",
         ),
         (
             "a.yaml",
