@@ -19,6 +19,12 @@ from ._timeline._collect import (
     collect_events,
     collect_log,
 )
+from ._timeline._graph import (
+    acollect_graph_stream,
+    collect_graph_stream,
+    normalize_graph_stream,
+    render_graph_stream,
+)
 from ._timeline._normalize import (
     normalize_chunks,
     normalize_events,
@@ -35,12 +41,14 @@ from ._timeline._render import (
 )
 from ._timeline._sse import (
     aencode_sse,
+    ServerSentError,
     aparse_sse_response,
     encode_sse,
     encode_sse_event,
     parse_sse,
 )
-from ._timeline._streams import ChunkStream, EventStream, LogStream
+from ._timeline._options import SnapshotOptions
+from ._timeline._streams import ChunkStream, EventStream, GraphPart, GraphStream, LogStream
 
 if _typing.TYPE_CHECKING:
     from ._snapshot import StreamJSONSnapshotExtension, StreamSnapshotExtension
@@ -49,12 +57,17 @@ __all__ = [
     "AssertionsError",
     "ChunkStream",
     "EventStream",
+    "GraphPart",
+    "GraphStream",
     "LogStream",
+    "ServerSentError",
+    "SnapshotOptions",
     "StreamAssertionError",
     "StreamJSONSnapshotExtension",
     "StreamSnapshotExtension",
     "acollect_chunks",
     "acollect_events",
+    "acollect_graph_stream",
     "acollect_log",
     "aencode_sse",
     "aparse_sse_response",
@@ -65,17 +78,20 @@ __all__ = [
     "check_streams_live",
     "collect_chunks",
     "collect_events",
+    "collect_graph_stream",
     "collect_log",
     "compact",
     "encode_sse",
     "encode_sse_event",
     "normalize_chunks",
     "normalize_events",
+    "normalize_graph_stream",
     "normalize_log",
     "normalize_protocol_events",
     "parse_sse",
     "render_chunks",
     "render_events",
+    "render_graph_stream",
     "render_json",
     "render_log",
     "render_protocol_events",
