@@ -36,8 +36,6 @@ _RENDER: dict[str, Any] = {
     "chunks": render_chunks,
     "graph": render_graph_stream,
 }
-# The renderers that lay metadata out (the `metadata_lines` option).
-_LAYS_OUT_METADATA = frozenset({"events", "graph"})
 
 
 def _is_event_list(data: Any) -> bool:
@@ -108,10 +106,8 @@ class StreamSnapshotExtension(AmberSnapshotExtension):
         kind, items = normalized(
             data, keep_ls_metadata=self.keep_ls_metadata, options=self.options
         )
-        if kind in _LAYS_OUT_METADATA:
-            return str(
-                _RENDER[kind](items, title=title(data), metadata_lines=self.options.metadata_lines)
-            )
+        if kind in ("events", "graph"):
+            return str(_RENDER[kind](items, title=title(data), options=self.options))
         return str(_RENDER[kind](items, title=title(data)))
 
     def serialize(self, data: SerializableData, **kwargs: Any) -> str:

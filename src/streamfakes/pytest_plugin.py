@@ -29,6 +29,8 @@ from syrupy.assertion import SnapshotAssertion
 from assertions._snapshot import StreamJSONSnapshotExtension, StreamSnapshotExtension
 from fakes import FakeChatModel, FakeLLM, FakeProviderServer, FakesError
 
+from . import _snapshot_options
+
 MARKER = "streamfakes"
 MARKER_KEYWORDS = frozenset({"script", "allow_unused", "allow_unexpected"})
 _CALL_FAILED = pytest.StashKey[bool]()
@@ -48,6 +50,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="directory of stream snapshots, relative to the rootdir (default: snapshots)",
         default="snapshots",
     )
+    _snapshot_options.add_ini_keys(parser)
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -57,6 +60,7 @@ def pytest_configure(config: pytest.Config) -> None:
         "and fake_llm() load when given no responses (relative to the test file), and "
         "whether unused scripted responses are allowed",
     )
+    config.addinivalue_line("markers", _snapshot_options.MARKER_LINE)
 
 
 @pytest.hookimpl(wrapper=True)
@@ -203,12 +207,24 @@ def fake_provider(request: pytest.FixtureRequest) -> Iterator[Callable[..., Fake
 
 
 @pytest.fixture
-def stream_snapshot(snapshot: SnapshotAssertion) -> SnapshotAssertion:
+def stream_snapshot(snapshot: SnapshotAssertion, request: pytest.FixtureRequest) -> SnapshotAssertion:
     """syrupy's snapshot, storing chunk and event streams as text under `snapshots/`."""
-    return snapshot.use_extension(StreamSnapshotExtension)
+    return snapshot.use_extension(_configured(StreamSnapshotExtension, request))
 
 
 @pytest.fixture
-def stream_json_snapshot(snapshot: SnapshotAssertion) -> SnapshotAssertion:
+def stream_json_snapshot(
+    snapshot: SnapshotAssertion, request: pytest.FixtureRequest
+) -> SnapshotAssertion:
     """Like `stream_snapshot`, in the full structured form (sorted JSON, every field)."""
-    return snapshot.use_extension(StreamJSONSnapshotExtension)
+    return snapshot.use_extension(_configured(StreamJSONSnapshotExtension, request))
+
+
+def _configured(extension: type[StreamSnapshotExtension], request: pytest.FixtureRequest) -> Any:
+    """The extension with the test's noise controls (ini keys, then its marker)."""
+    from assertions import AssertionsError
+
+    try:
+        return extension.with_options(**_snapshot_options.snapshot_options(request))
+    except AssertionsError as error:
+        raise pytest.UsageError(f"{request.node.nodeid}: {error}") from None

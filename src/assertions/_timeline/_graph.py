@@ -175,12 +175,16 @@ def normalize_graph_stream(
 
 
 def render_graph_stream(
-    parts: list[dict[str, Any]], *, title: str = "graph stream", metadata_lines: bool = False
+    parts: list[dict[str, Any]],
+    *,
+    title: str = "graph stream",
+    options: SnapshotOptions = DEFAULT_OPTIONS,
 ) -> str:
     """Normalised graph parts, one line each, indented by subgraph depth.
 
     `messages model@1: AIChunk(...)` is a chunk from node `model` in step 1; its run
-    metadata is shown when it differs from the previous chunk's in the same namespace.
+    metadata is shown when it differs from the previous chunk's in the same namespace
+    (each key on its own line with `options.metadata_lines`).
     """
     parts, failed = split_error(parts)
     lines = [f"# {title}: {_count(len(parts), 'part')}"]
@@ -195,8 +199,8 @@ def render_graph_stream(
             below = ""
             if part["metadata"] != last_metadata.get(namespace):
                 last_metadata[namespace] = part["metadata"]
-                shown = metadata_text(part["metadata"], indent, own_lines=metadata_lines)
-                if metadata_lines:
+                shown = metadata_text(part["metadata"], indent, own_lines=options.metadata_lines)
+                if options.metadata_lines:
                     below = "".join(shown)
                 else:
                     head += "".join(shown)

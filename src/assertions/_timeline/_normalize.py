@@ -155,7 +155,11 @@ def normalize_events(
     return [
         {
             "event": event["event"],
-            "name": normalizer.text(str(event.get("name", ""))),
+            "name": normalizer.text(
+                stable_name(str(event.get("name", "")))
+                if options.stable_aliases
+                else str(event.get("name", ""))
+            ),
             "run": normalizer.run(event["run_id"]),
             "parent_ids": [normalizer.run(parent) for parent in event.get("parent_ids", [])],
             "tags": [normalizer.text(str(tag)) for tag in event.get("tags") or []],
@@ -166,34 +170,47 @@ def normalize_events(
     ] + error_entry(error, normalizer)
 
 
+_PARALLEL = re.compile(r"^RunnableParallel<(?P<keys>[^>]*)>$")
+
+
+def stable_name(name: str) -> str:
+    """A run name that does not depend on sibling order (a parallel map's keys sorted)."""
+    match = _PARALLEL.match(name)
+    if match is None:
+        return name
+    return f"RunnableParallel<{','.join(sorted(match.group('keys').split(',')))}>"
+
+
 def tree_aliases(events: Iterable[Mapping[str, Any]]) -> dict[str, str]:
-    """Run aliases from the run tree: a run's name where it is unique, else its parent's
-    alias and its name, numbered (in start order) only among same-named siblings."""
-    names: dict[str, str] = {}
+    """Run aliases from the run tree, not from start order: a run's label (its parallel
+    map key, else its name) where that is unique, else its parent's alias and its label,
+    numbered (in start order) only among siblings of the same label."""
+    labels: dict[str, str] = {}
     parents: dict[str, str | None] = {}
     for event in events:
         run = str(event["run_id"]).lower()
-        if run not in names:
-            names[run] = str(event.get("name", "")) or "run"
+        if run not in labels:
+            keys = [t[8:] for t in event.get("tags") or [] if str(t).startswith("map:key:")]
+            labels[run] = keys[0] if keys else stable_name(str(event.get("name", ""))) or "run"
             ids = event.get("parent_ids") or []
             parents[run] = str(ids[-1]).lower() if ids else None
     counts: dict[str, int] = {}
-    for name in names.values():
-        counts[name] = counts.get(name, 0) + 1
+    for label in labels.values():
+        counts[label] = counts.get(label, 0) + 1
     aliases: dict[str, str] = {}
 
     def alias(run: str) -> str:
         if run not in aliases:
-            name, parent = names[run], parents.get(run)
-            if counts[name] == 1:
-                aliases[run] = name
+            label, parent = labels[run], parents.get(run)
+            if counts[label] == 1:
+                aliases[run] = label
             else:
-                base = f"{alias(parent)}/{name}" if parent in names else name
-                siblings = [r for r in names if parents.get(r) == parent and names[r] == name]
-                aliases[run] = base if len(siblings) == 1 else f"{base}#{siblings.index(run)}"
+                base = f"{alias(parent)}/{label}" if parent in labels else label
+                same = [r for r in labels if parents.get(r) == parent and labels[r] == label]
+                aliases[run] = base if len(same) == 1 else f"{base}#{same.index(run)}"
         return aliases[run]
 
-    for run in names:
+    for run in labels:
         alias(run)
     return aliases
 

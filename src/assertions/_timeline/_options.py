@@ -26,6 +26,9 @@ class SnapshotOptions:
     """Name runs by their place in the run tree (`RunnableSequence/retriever`), not by the
     order they started in, so reordering siblings does not rename them (runs of one name
     under one parent are still numbered in order)."""
+    name_once: bool = False
+    """Show a run's name on its start event only (its alias stands for it after), so that
+    renaming a step changes its start line, not one line per chunk."""
     usage: Usage = "all"
     """`"none"` leaves `usage_metadata` out (counted usage changes with every prompt edit);
     a fake's `report_usage="scripted"` keeps only the usage its script states."""

@@ -6,6 +6,8 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+from ._options import DEFAULT_OPTIONS, SnapshotOptions
+
 # Short names for the message types, to keep lines readable.
 _SHORT = {
     "AIMessage": "AI",
@@ -93,12 +95,17 @@ def metadata_text(metadata: Mapping[str, Any], indent: str, *, own_lines: bool) 
 
 
 def render_events(
-    events: list[dict[str, Any]], *, title: str = "events", metadata_lines: bool = False
+    events: list[dict[str, Any]],
+    *,
+    title: str = "events",
+    options: SnapshotOptions = DEFAULT_OPTIONS,
 ) -> str:
     """Normalised events as text: nesting by indentation, then run, event, name, payload.
 
-    Tags and metadata are shown where a run starts (they are the same on all its events);
-    `metadata_lines=True` puts each metadata key on its own indented line.
+    Tags and metadata are shown where a run starts (they are the same on all its events).
+    The layout `options`: `metadata_lines` puts each metadata key on its own indented line,
+    `name_once` shows a run's name on its start event only, and with `stable_aliases` a
+    run's parent is left out (indentation shows it, and an alias names it where needed).
     """
     events, failed = split_error(events)
     runs = {event["run"] for event in events}
@@ -110,15 +117,17 @@ def render_events(
     }
     for event in events:
         parents = event["parent_ids"]
-        where = event["run"] + (f"<{parents[-1]}" if parents else "")
+        shows_parent = parents and not options.stable_aliases
+        where = event["run"] + (f"<{parents[-1]}" if shows_parent else "")
         indent = "  " * len(parents)
-        head = f"{indent}{where} {event['event']} {event['name']}"
+        named = not options.name_once or event["event"].endswith("_start")
+        head = f"{indent}{where} {event['event']}" + (f" {event['name']}" if named else "")
         below = ""
         if event["event"].endswith("_start"):
             if event["tags"]:
                 head += " #" + " #".join(event["tags"])
-            shown = metadata_text(event["metadata"], indent, own_lines=metadata_lines)
-            if metadata_lines:
+            shown = metadata_text(event["metadata"], indent, own_lines=options.metadata_lines)
+            if options.metadata_lines:
                 below = "".join(shown)
             else:
                 head += "".join(shown)
