@@ -31,6 +31,7 @@ from ._timeline._normalize import (
     normalize_log,
     normalize_protocol_events,
 )
+from ._timeline._options import SnapshotOptions
 from ._timeline._render import (
     compact,
     render_chunks,
@@ -40,14 +41,13 @@ from ._timeline._render import (
     render_protocol_events,
 )
 from ._timeline._sse import (
-    aencode_sse,
     ServerSentError,
+    aencode_sse,
     aparse_sse_response,
     encode_sse,
     encode_sse_event,
     parse_sse,
 )
-from ._timeline._options import SnapshotOptions
 from ._timeline._streams import ChunkStream, EventStream, GraphPart, GraphStream, LogStream
 
 if _typing.TYPE_CHECKING:

@@ -15,6 +15,7 @@ from ._timeline._normalize import (
     normalize_log,
     normalize_protocol_events,
 )
+from ._timeline._options import DEFAULT_OPTIONS, SnapshotOptions
 from ._timeline._render import (
     render_chunks,
     render_events,
@@ -22,12 +23,13 @@ from ._timeline._render import (
     render_log,
     render_protocol_events,
 )
-from ._timeline._options import DEFAULT_OPTIONS, SnapshotOptions
 from ._timeline._streams import ChunkStream, EventStream, GraphStream, LogStream
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
     from syrupy.location import PyTestLocation
-    from syrupy.types import SerializableData
+    from syrupy.types import SerializableData, SerializedData
 
 _RENDER: dict[str, Any] = {
     "events": render_events,
@@ -56,9 +58,7 @@ def normalized(
     if isinstance(data, LogStream):
         return "log", normalize_log(data)
     if isinstance(data, EventStream) or _is_event_list(data):
-        return "events", normalize_events(
-            data, keep_ls_metadata=keep_ls_metadata, options=options
-        )
+        return "events", normalize_events(data, keep_ls_metadata=keep_ls_metadata, options=options)
     if isinstance(data, (ChunkStream, list, tuple)):
         return "chunks", normalize_chunks(data, options=options)
     raise TypeError(
@@ -95,6 +95,28 @@ class StreamSnapshotExtension(AmberSnapshotExtension):
     options: ClassVar[SnapshotOptions] = DEFAULT_OPTIONS
     """The noise controls (`SnapshotOptions`); set them with `with_options`."""
 
+    picture_path: ClassVar[str | None] = None
+    """Where a failed comparison draws expected beside actual (HTML), if anywhere."""
+
+    @classmethod
+    def drawing_failures_to(cls, path: str | Path) -> type[StreamSnapshotExtension]:
+        """This extension, writing a picture of a failed comparison to `path`."""
+        return type(cls.__name__, (cls,), {"picture_path": str(path)})
+
+    def diff_lines(
+        self, serialized_data: SerializedData, snapshot_data: SerializedData
+    ) -> Iterator[str]:
+        # The picture's path first: pytest cuts long diffs short.
+        if self.picture_path and isinstance(serialized_data, str):
+            from ._picture._draw import draw_difference
+
+            path = Path(self.picture_path)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            page = draw_difference(_unquoted(str(snapshot_data)), _unquoted(serialized_data))
+            path.write_text(page, encoding="utf-8")
+            yield f"A picture of the run, expected beside actual: {path}"
+        yield from super().diff_lines(serialized_data, snapshot_data)
+
     @classmethod
     def with_options(cls, **changes: Any) -> type[StreamSnapshotExtension]:
         """This extension with some `SnapshotOptions` changed, for `snapshot.use_extension`:
@@ -103,9 +125,7 @@ class StreamSnapshotExtension(AmberSnapshotExtension):
         return type(cls.__name__, (cls,), {"options": cls.options.merged(changes)})
 
     def render(self, data: Any) -> str:
-        kind, items = normalized(
-            data, keep_ls_metadata=self.keep_ls_metadata, options=self.options
-        )
+        kind, items = normalized(data, keep_ls_metadata=self.keep_ls_metadata, options=self.options)
         if kind in ("events", "graph"):
             return str(_RENDER[kind](items, title=title(data), options=self.options))
         return str(_RENDER[kind](items, title=title(data)))
@@ -130,13 +150,18 @@ class StreamSnapshotExtension(AmberSnapshotExtension):
         return str(root / snapshot_dir / relative)
 
 
+def _unquoted(serialized: str) -> str:
+    """A stored snapshot's text without the amber file's triple quotes."""
+    if serialized.startswith("'''\n") and serialized.endswith("\n'''"):
+        return serialized[4:-4] + "\n"
+    return serialized
+
+
 class StreamJSONSnapshotExtension(StreamSnapshotExtension):
     """The full structured form: every normalised field, as sorted JSON."""
 
     def render(self, data: Any) -> str:
-        kind, items = normalized(
-            data, keep_ls_metadata=self.keep_ls_metadata, options=self.options
-        )
+        kind, items = normalized(data, keep_ls_metadata=self.keep_ls_metadata, options=self.options)
         return render_json({"stream": title(data), kind: items})
 
     @classmethod

@@ -16,6 +16,8 @@ builds its extension.
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -83,3 +85,15 @@ def snapshot_options(request: pytest.FixtureRequest) -> dict[str, Any]:
             )
         options.update(marker.kwargs)
     return options
+
+
+def picture_path(request: pytest.FixtureRequest) -> Path:
+    """Where the picture of a failed stream snapshot goes: pytest's cache directory
+    (`.pytest_cache/d/streamfakes-pictures/`), else the session's temporary directory."""
+    cache = getattr(request.config, "cache", None)
+    if cache is not None:
+        folder = Path(cache.mkdir("streamfakes-pictures"))
+    else:
+        factory: pytest.TempPathFactory = request.getfixturevalue("tmp_path_factory")
+        folder = factory.getbasetemp() / "streamfakes-pictures"
+    return folder / (re.sub(r"[^\w.-]+", "_", request.node.nodeid).strip("_") + ".html")

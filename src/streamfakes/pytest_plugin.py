@@ -207,7 +207,9 @@ def fake_provider(request: pytest.FixtureRequest) -> Iterator[Callable[..., Fake
 
 
 @pytest.fixture
-def stream_snapshot(snapshot: SnapshotAssertion, request: pytest.FixtureRequest) -> SnapshotAssertion:
+def stream_snapshot(
+    snapshot: SnapshotAssertion, request: pytest.FixtureRequest
+) -> SnapshotAssertion:
     """syrupy's snapshot, storing chunk and event streams as text under `snapshots/`."""
     return snapshot.use_extension(_configured(StreamSnapshotExtension, request))
 
@@ -225,6 +227,9 @@ def _configured(extension: type[StreamSnapshotExtension], request: pytest.Fixtur
     from assertions import AssertionsError
 
     try:
-        return extension.with_options(**_snapshot_options.snapshot_options(request))
+        configured = extension.with_options(**_snapshot_options.snapshot_options(request))
     except AssertionsError as error:
         raise pytest.UsageError(f"{request.node.nodeid}: {error}") from None
+    if extension is StreamJSONSnapshotExtension:
+        return configured  # JSON is no timeline to draw
+    return configured.drawing_failures_to(_snapshot_options.picture_path(request))

@@ -10,8 +10,7 @@ from typing import Any
 
 from langchain_core.output_parsers import StrOutputParser
 from langchain_core.prompts import ChatPromptTemplate
-from langchain_core.runnables import Runnable, RunnableLambda, RunnableParallel
-from langchain_core.runnables import RunnablePassthrough
+from langchain_core.runnables import Runnable, RunnableLambda, RunnableParallel, RunnablePassthrough
 
 from assertions import SnapshotOptions, acollect_events, normalize_events, render_events
 from tests.assertions.scenarios import _format_docs, chat_model, retriever
@@ -50,7 +49,9 @@ CHANGES: dict[str, Callable[[], Runnable[Any, Any]]] = {
     "(a) add a tag": lambda: rag_chain(tag=True),
     "(b) rename a step": lambda: rag_chain(parser_name="answer_text"),
     "(c) reorder the parallel map": lambda: rag_chain(question_first=True),
-    "(d) change the prompt": lambda: rag_chain(prompt="Use only this context:\n{context}\nQ: {question}"),
+    "(d) change the prompt": lambda: rag_chain(
+        prompt="Use only this context:\n{context}\nQ: {question}"
+    ),
 }
 
 

@@ -76,8 +76,11 @@ def test_an_unknown_marker_keyword_is_a_usage_error(project: pytest.Pytester) ->
     result.assert_outcomes(errors=1)
     result.stdout.fnmatch_lines(
         [
-            "*test_chain.py::test_events: @pytest.mark.stream_snapshot takes only the keywords "
-            "drop_metadata, metadata_lines, name_once, stable_aliases, usage (got usage_only);*"
+            (
+                "*test_chain.py::test_events: @pytest.mark.stream_snapshot takes only the "
+                "keywords drop_metadata, metadata_lines, name_once, stable_aliases, usage "
+                "(got usage_only);*"
+            )
         ]
     )
 
@@ -90,4 +93,28 @@ def test_a_bad_value_names_the_fix(project: pytest.Pytester) -> None:
     result.assert_outcomes(errors=1)
     result.stdout.fnmatch_lines(
         ["*test_chain.py::test_events: usage must be 'all' or 'none', not 'scripted'*"]
+    )
+
+
+def test_a_failed_stream_snapshot_draws_a_picture(project: pytest.Pytester) -> None:
+    written(project)
+    project.makepyfile(test_chain=CHAIN_TEST.replace("MARK", "").replace("Hi there", "Hi you"))
+    result = project.runpytest("-p", "no:randomly")
+    result.assert_outcomes(failed=1)
+    picture = project.path / ".pytest_cache/d/streamfakes-pictures/test_chain.py_test_events.html"
+    result.stdout.fnmatch_lines([f"*A picture of the run, expected beside actual: {picture}"])
+    page = picture.read_text()
+    assert 'id="first-difference" data-line="2"' in page
+    assert "<code>+ run0 on_chat_model_stream FakeChatModel: chunk=AIChunk(&#x27; you&#x27;" in page
+
+
+def test_no_picture_without_the_cache(project: pytest.Pytester) -> None:
+    written(project)
+    project.makepyfile(test_chain=CHAIN_TEST.replace("MARK", "").replace("Hi there", "Hi you"))
+    result = project.runpytest("-p", "no:randomly", "-p", "no:cacheprovider")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*A picture of the run, expected beside actual: *streamfakes-pictures*test_chain.py_test_events.html"
+        ]
     )

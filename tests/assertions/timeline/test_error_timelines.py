@@ -28,7 +28,12 @@ from fakes import FakeChatModel, Fault, Response
 
 def chain() -> object:
     model = FakeChatModel(
-        responses=[Response(text="Why did the parrot", fault=Fault(after_chunks=2, error=TimeoutError("upstream timed out")))],
+        responses=[
+            Response(
+                text="Why did the parrot",
+                fault=Fault(after_chunks=2, error=TimeoutError("upstream timed out")),
+            )
+        ],
         model_name="fake-gpt",
     )
     prompt = ChatPromptTemplate.from_template("Tell me a joke about {topic}")
@@ -61,12 +66,18 @@ async def test_events_raise_by_default() -> None:
 def test_captured_events_end_with_the_error(stream_snapshot: SnapshotAssertion) -> None:
     events = collect_events(chain(), {"topic": "parrot"}, capture_errors=True)
     assert isinstance(events.error, TimeoutError)
-    assert [e["event"] for e in events][-3:] == ["on_chat_model_stream", "on_parser_stream", "on_chain_stream"]
+    assert [e["event"] for e in events][-3:] == [
+        "on_chat_model_stream",
+        "on_parser_stream",
+        "on_chain_stream",
+    ]
     assert events == stream_snapshot
 
 
 async def test_v3_refuses_capture_errors() -> None:
-    with pytest.raises(AssertionsError, match="capture_errors=True works with version='v1' or 'v2'"):
+    with pytest.raises(
+        AssertionsError, match="capture_errors=True works with version='v1' or 'v2'"
+    ):
         await acollect_events(chain(), {"topic": "parrot"}, version="v3", capture_errors=True)
 
 
@@ -97,9 +108,7 @@ def test_an_error_frame_that_is_not_json_is_kept_as_text() -> None:
 
 
 async def test_aparse_sse_response_keeps_error_frames() -> None:
-    body = body_with_error(
-        await acollect_events(chain(), {"topic": "parrot"}, capture_errors=True)
-    )
+    body = body_with_error(await acollect_events(chain(), {"topic": "parrot"}, capture_errors=True))
 
     def handler(request: httpx.Request) -> httpx.Response:
         return httpx.Response(200, headers={"content-type": "text/event-stream"}, content=body)

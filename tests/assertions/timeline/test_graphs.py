@@ -104,7 +104,12 @@ def test_ids_threads_and_times_do_not_reach_the_text() -> None:
 
 def failing_agent() -> object:
     model = FakeChatModel(
-        responses=[Response(text="Let me think about it", fault=Fault(after_chunks=2, error=TimeoutError("upstream timed out")))],
+        responses=[
+            Response(
+                text="Let me think about it",
+                fault=Fault(after_chunks=2, error=TimeoutError("upstream timed out")),
+            )
+        ],
         model_name="fake-gpt",
     )
     return g.agent(model)

@@ -61,7 +61,9 @@ def test_stable_aliases_number_only_same_named_siblings() -> None:
     # must be; every other run by its name.
     chain = s.joke_chain() | (lambda text: text) | s.joke_chain().steps[-1]
     events = collect_events(chain, {"topic": "parrot"})
-    runs = {e["run"] for e in normalize_events(events, options=SnapshotOptions(stable_aliases=True))}
+    runs = {
+        e["run"] for e in normalize_events(events, options=SnapshotOptions(stable_aliases=True))
+    }
     assert runs == {
         "RunnableSequence",
         "ChatPromptTemplate",
@@ -82,7 +84,9 @@ def test_a_parallel_map_is_aliased_by_its_keys() -> None:
 
     assert runs(forward) == runs(swapped)
     assert runs(forward)["context"] == "RunnableSequence"
-    assert runs(forward)["RunnableParallel<context,question>"] == "RunnableParallel<context,question>"
+    assert (
+        runs(forward)["RunnableParallel<context,question>"] == "RunnableParallel<context,question>"
+    )
 
 
 def test_options_say_what_is_wrong() -> None:
