@@ -85,11 +85,16 @@ def parse_timeline(text: str) -> Timeline:
     body = [line for line in lines if not line.startswith("#")]
     timeline = Timeline(title, body)
     open_by_depth: dict[int, str] = {}
+    latest_run_of: dict[str, str] = {}  # a graph node's latest `node@step` lane
     index = 0
     for line in body:
         if line.lstrip().startswith("| "):  # a metadata line belongs to the line above
             continue
         key, label, depth, kind, payload = _read(line)
+        if "@" in key:
+            latest_run_of[key.rsplit("@", 1)[0]] = key
+        else:  # an `updates` part belongs to its node's latest run
+            key = latest_run_of.get(key, key)
         parent = open_by_depth.get(depth - 1) if depth else None
         lane = timeline.lanes.get(key)
         if lane is None:
@@ -122,7 +127,12 @@ def _read(line: str) -> tuple[str, str, int, Kind, str]:
         ns, node = graph.group("ns") or "", graph.group("node") or graph.group("mode")
         depth = len(graph.group("indent")) // 2
         key = f"{ns}/{node}" if ns else node
-        return key, key, depth, "tick", graph.group("rest").split(": ", 1)[-1]
+        if graph.group("step"):  # a `messages` part: its lane is the node's run in that step
+            key += f"@{graph.group('step')}"
+        rest = graph.group("rest")
+        if rest.startswith(" {") and "}: " in rest:  # run metadata before the chunk
+            return key, key, depth, "tick", rest.split("}: ", 1)[1]
+        return key, key, depth, "tick", rest.split(": ", 1)[-1]
     chunk = _CHUNK.match(line)
     if chunk:
         return "chunks", "chunks", 0, "tick", chunk.group("rest")

@@ -160,3 +160,15 @@ def test_a_single_timeline_page_has_one_panel() -> None:
     page = draw_timeline(joke_events("Hi there"))
     assert page.count('class="panel"') == 1 and page.count('class="lane"') == 4
     assert "<script" not in page  # self-contained and static
+
+
+def test_a_graph_stream_has_a_lane_per_node_run() -> None:
+    from assertions import collect_graph_stream, normalize_graph_stream, render_graph_stream
+    from tests.assertions import graphs as g
+
+    stream = collect_graph_stream(g.agent(), g.AGENT_INPUT, stream_mode=["messages", "updates"])
+    timeline = parse_timeline(render_graph_stream(normalize_graph_stream(stream)))
+    assert list(timeline.lanes) == ["model@1", "tools@2", "model@3", "tools@4", "model@5"]
+    first = timeline.lanes["model@1"].marks
+    assert first[0].label == '⚙ {"'  # the chunk's fragment, not its run metadata
+    assert first[-1].line.startswith("updates model: ")  # the node's update, on its run's lane
