@@ -37,7 +37,7 @@ def written(project: pytest.Pytester, mark: str = "") -> str:
 def test_ini_keys_set_the_options(project: pytest.Pytester) -> None:
     project.makeini(
         INI
-        + "stream_snapshot_drop_metadata = ls_model_*\n"
+        + "stream_snapshot_drop_metadata = ls_model_name ls_model_type\n"
         + "stream_snapshot_usage = none\n"
         + "stream_snapshot_metadata_lines = true\n"
         + "stream_snapshot_name_once = true\n"

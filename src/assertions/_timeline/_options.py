@@ -72,8 +72,9 @@ class SnapshotOptions:
 
 
 def _flat(keys: Iterable[str]) -> Iterable[str]:
+    # An ini line may hold several keys, separated by spaces or commas.
     for key in keys:
-        yield from (part.strip() for part in str(key).split(",") if part.strip())
+        yield from str(key).replace(",", " ").split()
 
 
 DEFAULT_OPTIONS = SnapshotOptions()
