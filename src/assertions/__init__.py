@@ -21,12 +21,19 @@ from ._timeline._collect import (
     collect_events,
     collect_log,
 )
+from ._timeline._graph import (
+    acollect_graph_stream,
+    collect_graph_stream,
+    normalize_graph_stream,
+    render_graph_stream,
+)
 from ._timeline._normalize import (
     normalize_chunks,
     normalize_events,
     normalize_log,
     normalize_protocol_events,
 )
+from ._timeline._options import SnapshotOptions
 from ._timeline._render import (
     compact,
     render_chunks,
@@ -35,12 +42,13 @@ from ._timeline._render import (
     render_log,
     render_protocol_events,
 )
-from ._timeline._streams import ChunkStream, EventStream, LogStream
+from ._timeline._streams import ChunkStream, EventStream, GraphPart, GraphStream, LogStream
 
 if _typing.TYPE_CHECKING:
     from ._checks._chunking import assert_chunking_invariant
     from ._snapshot import StreamJSONSnapshotExtension, StreamSnapshotExtension
     from ._timeline._sse import (
+        ServerSentError,
         aencode_sse,
         aparse_sse_response,
         encode_sse,
@@ -52,12 +60,17 @@ __all__ = [
     "AssertionsError",
     "ChunkStream",
     "EventStream",
+    "GraphPart",
+    "GraphStream",
     "LogStream",
+    "ServerSentError",
+    "SnapshotOptions",
     "StreamAssertionError",
     "StreamJSONSnapshotExtension",
     "StreamSnapshotExtension",
     "acollect_chunks",
     "acollect_events",
+    "acollect_graph_stream",
     "acollect_log",
     "aencode_sse",
     "aparse_sse_response",
@@ -68,17 +81,20 @@ __all__ = [
     "check_streams_live",
     "collect_chunks",
     "collect_events",
+    "collect_graph_stream",
     "collect_log",
     "compact",
     "encode_sse",
     "encode_sse_event",
     "normalize_chunks",
     "normalize_events",
+    "normalize_graph_stream",
     "normalize_log",
     "normalize_protocol_events",
     "parse_sse",
     "render_chunks",
     "render_events",
+    "render_graph_stream",
     "render_json",
     "render_log",
     "render_protocol_events",
@@ -90,6 +106,7 @@ _LAZY_MODULES = {
     "StreamJSONSnapshotExtension": "._snapshot",
     "aencode_sse": "._timeline._sse",
     "aparse_sse_response": "._timeline._sse",
+    "ServerSentError": "._timeline._sse",
     "encode_sse": "._timeline._sse",
     "encode_sse_event": "._timeline._sse",
     "parse_sse": "._timeline._sse",

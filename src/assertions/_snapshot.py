@@ -8,12 +8,14 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from syrupy.extensions.amber import AmberSnapshotExtension
 
+from ._timeline._graph import graph_title, normalize_graph_stream, render_graph_stream
 from ._timeline._normalize import (
     normalize_chunks,
     normalize_events,
     normalize_log,
     normalize_protocol_events,
 )
+from ._timeline._options import DEFAULT_OPTIONS, SnapshotOptions
 from ._timeline._render import (
     render_chunks,
     render_events,
@@ -21,17 +23,20 @@ from ._timeline._render import (
     render_log,
     render_protocol_events,
 )
-from ._timeline._streams import ChunkStream, EventStream, LogStream
+from ._timeline._streams import ChunkStream, EventStream, GraphStream, LogStream
 
 if TYPE_CHECKING:
-    from syrupy.location import PyTestLocation
-    from syrupy.types import SerializableData
+    from collections.abc import Iterator
 
-_RENDER = {
+    from syrupy.location import PyTestLocation
+    from syrupy.types import SerializableData, SerializedData
+
+_RENDER: dict[str, Any] = {
     "events": render_events,
     "protocol": render_protocol_events,
     "log": render_log,
     "chunks": render_chunks,
+    "graph": render_graph_stream,
 }
 
 
@@ -41,23 +46,30 @@ def _is_event_list(data: Any) -> bool:
     )
 
 
-def normalized(data: Any, *, keep_ls_metadata: bool = True) -> tuple[str, Any]:
-    """The kind of stream (`events`, `protocol`, `log` or `chunks`) and its normalised data."""
+def normalized(
+    data: Any, *, keep_ls_metadata: bool = True, options: SnapshotOptions = DEFAULT_OPTIONS
+) -> tuple[str, Any]:
+    """The kind of stream (`events`, `protocol`, `log`, `chunks` or `graph`) and its
+    normalised data."""
+    if isinstance(data, GraphStream):
+        return "graph", normalize_graph_stream(data, options=options)
     if isinstance(data, EventStream) and data.version == "v3":
         return "protocol", normalize_protocol_events(data)
     if isinstance(data, LogStream):
         return "log", normalize_log(data)
     if isinstance(data, EventStream) or _is_event_list(data):
-        return "events", normalize_events(data, keep_ls_metadata=keep_ls_metadata)
+        return "events", normalize_events(data, keep_ls_metadata=keep_ls_metadata, options=options)
     if isinstance(data, (ChunkStream, list, tuple)):
-        return "chunks", normalize_chunks(data)
+        return "chunks", normalize_chunks(data, options=options)
     raise TypeError(
-        f"a stream snapshot takes what collect_chunks/collect_events return (or a list of "
+        f"a stream snapshot takes what the collectors return (or a list of "
         f"chunks or events), not {type(data).__name__}; collect the stream first"
     )
 
 
 def title(data: Any) -> str:
+    if isinstance(data, GraphStream):
+        return graph_title(data)
     if isinstance(data, EventStream) and data.version == "v3":
         return "stream_events v3"
     if isinstance(data, LogStream):
@@ -80,10 +92,43 @@ class StreamSnapshotExtension(AmberSnapshotExtension):
 
     keep_ls_metadata: ClassVar[bool] = True
     """Keep `ls_*` run metadata (model name, provider, ...) in snapshots."""
+    options: ClassVar[SnapshotOptions] = DEFAULT_OPTIONS
+    """The noise controls (`SnapshotOptions`); set them with `with_options`."""
+
+    picture_path: ClassVar[str | None] = None
+    """Where a failed comparison draws expected beside actual (HTML), if anywhere."""
+
+    @classmethod
+    def drawing_failures_to(cls, path: str | Path) -> type[StreamSnapshotExtension]:
+        """This extension, writing a picture of a failed comparison to `path`."""
+        return type(cls.__name__, (cls,), {"picture_path": str(path)})
+
+    def diff_lines(
+        self, serialized_data: SerializedData, snapshot_data: SerializedData
+    ) -> Iterator[str]:
+        # The picture's path first: pytest cuts long diffs short.
+        if self.picture_path and isinstance(serialized_data, str):
+            from ._picture._draw import draw_difference
+
+            path = Path(self.picture_path)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            page = draw_difference(_unquoted(str(snapshot_data)), _unquoted(serialized_data))
+            path.write_text(page, encoding="utf-8")
+            yield f"A picture of the run, expected beside actual: {path}"
+        yield from super().diff_lines(serialized_data, snapshot_data)
+
+    @classmethod
+    def with_options(cls, **changes: Any) -> type[StreamSnapshotExtension]:
+        """This extension with some `SnapshotOptions` changed, for `snapshot.use_extension`:
+        `stream_snapshot.use_extension(StreamSnapshotExtension.with_options(usage="none"))`.
+        """
+        return type(cls.__name__, (cls,), {"options": cls.options.merged(changes)})
 
     def render(self, data: Any) -> str:
-        kind, items = normalized(data, keep_ls_metadata=self.keep_ls_metadata)
-        return _RENDER[kind](items, title=title(data))
+        kind, items = normalized(data, keep_ls_metadata=self.keep_ls_metadata, options=self.options)
+        if kind in ("events", "graph"):
+            return str(_RENDER[kind](items, title=title(data), options=self.options))
+        return str(_RENDER[kind](items, title=title(data)))
 
     def serialize(self, data: SerializableData, **kwargs: Any) -> str:
         # The rendering's final newline would show as an empty line in the amber file.
@@ -105,11 +150,18 @@ class StreamSnapshotExtension(AmberSnapshotExtension):
         return str(root / snapshot_dir / relative)
 
 
+def _unquoted(serialized: str) -> str:
+    """A stored snapshot's text without the amber file's triple quotes."""
+    if serialized.startswith("'''\n") and serialized.endswith("\n'''"):
+        return serialized[4:-4] + "\n"
+    return serialized
+
+
 class StreamJSONSnapshotExtension(StreamSnapshotExtension):
     """The full structured form: every normalised field, as sorted JSON."""
 
     def render(self, data: Any) -> str:
-        kind, items = normalized(data, keep_ls_metadata=self.keep_ls_metadata)
+        kind, items = normalized(data, keep_ls_metadata=self.keep_ls_metadata, options=self.options)
         return render_json({"stream": title(data), kind: items})
 
     @classmethod

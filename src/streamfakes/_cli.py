@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING
 
 from fakes._errors import FakesError, ScriptError
 
+from ._show import add_show_command, run_show
+
 if TYPE_CHECKING:
     from fakes._wire._loopback import LoopbackServer
 
@@ -50,6 +52,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     check = commands.add_parser("check", help="validate a script file and summarise it")
     check.add_argument("script", help="a .yaml, .yml or .json script")
     check.add_argument("--llm", action="store_true", help="check it as a FakeLLM script")
+    add_show_command(commands)
     args = parser.parse_args(argv)
 
     if args.command == "demo":
@@ -63,6 +66,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     if args.command == "serve":
         return _serve(args.script, port=args.port, host=args.host, cycle=args.cycle)
+    if args.command == "show":
+        return run_show(args)
     if args.command == "record":
         return _record(args.upstream, args.out, args.answers, port=args.port, host=args.host)
     return _check(args.script, llm=args.llm)

@@ -12,6 +12,7 @@ import pytest
 
 from fakes import FakeChatModel, FakeLLM, FakeProviderServer, FakesError
 
+from . import _snapshot_options
 from ._marker import MARKER, MarkerSettings
 
 
@@ -143,7 +144,16 @@ class Provider:
             fail_on_unused([server.model for server in self.servers], "requested")
 
 
-def snapshot_extension(json: bool) -> type[Any]:
-    from assertions import StreamJSONSnapshotExtension, StreamSnapshotExtension
+def configured_extension(request: pytest.FixtureRequest, *, json: bool) -> type[Any]:
+    """The stream snapshot extension with the test's noise controls (ini keys, then its
+    marker); the text one also draws a picture of a failing timeline."""
+    from assertions import AssertionsError, StreamJSONSnapshotExtension, StreamSnapshotExtension
 
-    return StreamJSONSnapshotExtension if json else StreamSnapshotExtension
+    extension = StreamJSONSnapshotExtension if json else StreamSnapshotExtension
+    try:
+        configured = extension.with_options(**_snapshot_options.snapshot_options(request))
+    except AssertionsError as error:
+        raise pytest.UsageError(f"{request.node.nodeid}: {error}") from None
+    if json:
+        return configured  # JSON is no timeline to draw
+    return configured.drawing_failures_to(_snapshot_options.picture_path(request))

@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from . import _snapshot_options
 from ._libraries import ShadowedLibraryError, load
 from ._marker import HELP, MarkerError, MarkerSettings, marker_settings
 
@@ -74,10 +75,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="directory of stream snapshots, relative to the rootdir (default: snapshots)",
         default="snapshots",
     )
+    _snapshot_options.add_ini_keys(parser)
 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", HELP)
+    config.addinivalue_line("markers", _snapshot_options.MARKER_LINE)
     scope = _server_scope(config)
     if scope not in SERVER_SCOPES:
         raise pytest.UsageError(
@@ -200,12 +203,16 @@ def fake_provider(request: pytest.FixtureRequest) -> Iterator[Callable[..., Fake
 
 
 @pytest.fixture
-def stream_snapshot(snapshot: SnapshotAssertion) -> SnapshotAssertion:
+def stream_snapshot(
+    snapshot: SnapshotAssertion, request: pytest.FixtureRequest
+) -> SnapshotAssertion:
     """syrupy's snapshot, storing chunk and event streams as text under `snapshots/`."""
-    return snapshot.use_extension(_implementation().snapshot_extension(json=False))
+    return snapshot.use_extension(_implementation().configured_extension(request, json=False))
 
 
 @pytest.fixture
-def stream_json_snapshot(snapshot: SnapshotAssertion) -> SnapshotAssertion:
+def stream_json_snapshot(
+    snapshot: SnapshotAssertion, request: pytest.FixtureRequest
+) -> SnapshotAssertion:
     """Like `stream_snapshot`, in the full structured form (sorted JSON, every field)."""
-    return snapshot.use_extension(_implementation().snapshot_extension(json=True))
+    return snapshot.use_extension(_implementation().configured_extension(request, json=True))

@@ -22,22 +22,49 @@ _FILTERS = (
 
 
 def collect_chunks(
-    runnable: Runnable[Any, Any], input: Any, config: RunnableConfig | None = None, **kwargs: Any
+    runnable: Runnable[Any, Any],
+    input: Any,
+    config: RunnableConfig | None = None,
+    *,
+    capture_errors: bool = False,
+    **kwargs: Any,
 ) -> ChunkStream:
     """Every chunk `runnable.stream(input)` yields.
+
+    With `capture_errors=True` an exception mid-stream does not propagate: the chunks
+    received are kept and the exception is the stream's `error` (its timeline's last line).
 
     >>> from fakes import FakeChatModel
     >>> [c.content for c in collect_chunks(FakeChatModel(responses=["Hi there"]), "hi")]
     ['Hi', ' there']
     """
-    return ChunkStream(list(runnable.stream(input, config, **kwargs)), method="stream")
+    chunks: list[Any] = []
+    try:
+        chunks.extend(runnable.stream(input, config, **kwargs))
+    except Exception as error:
+        if not capture_errors:
+            raise
+        return ChunkStream(chunks, method="stream", error=error)
+    return ChunkStream(chunks, method="stream")
 
 
 async def acollect_chunks(
-    runnable: Runnable[Any, Any], input: Any, config: RunnableConfig | None = None, **kwargs: Any
+    runnable: Runnable[Any, Any],
+    input: Any,
+    config: RunnableConfig | None = None,
+    *,
+    capture_errors: bool = False,
+    **kwargs: Any,
 ) -> ChunkStream:
-    """Every chunk `runnable.astream(input)` yields."""
-    chunks = [chunk async for chunk in runnable.astream(input, config, **kwargs)]
+    """Every chunk `runnable.astream(input)` yields (`capture_errors` as in `collect_chunks`)."""
+    chunks: list[Any] = []
+    try:
+        async for chunk in runnable.astream(input, config, **kwargs):
+            chunks.append(chunk)
+    except Exception as error:
+        if not capture_errors:
+            raise
+        return ChunkStream(chunks, method="astream", error=error)
     return ChunkStream(chunks, method="astream")
 
 
@@ -53,9 +80,13 @@ async def acollect_events(
     exclude_names: Sequence[str] | None = None,
     exclude_types: Sequence[str] | None = None,
     exclude_tags: Sequence[str] | None = None,
+    capture_errors: bool = False,
     **kwargs: Any,
 ) -> EventStream:
     """Every event `runnable.astream_events(input, version=...)` yields, with its filters.
+
+    With `capture_errors=True` an exception mid-stream does not propagate: the events
+    received are kept and the exception is the stream's `error` (its timeline's last line).
 
     `version="v3"` collects a chat model's content-block protocol events
     (`stream_events(version="v3")`, where the installed langchain-core has it).
@@ -77,6 +108,11 @@ async def acollect_events(
         if value is not None
     }
     if version == "v3":
+        if capture_errors:
+            raise AssertionsError(
+                "capture_errors=True works with version='v1' or 'v2' only: v3 content-block "
+                "events are collected in one call; collect the failure with version='v2'"
+            )
         if filters:
             raise AssertionsError(
                 f"version='v3' takes no include_/exclude_ filters (got {sorted(filters)}): "
@@ -84,7 +120,14 @@ async def acollect_events(
             )
         return EventStream(_protocol_events(runnable, input, config, **kwargs), "v3")
     stream = runnable.astream_events(input, config, version=version, **filters, **kwargs)
-    events = [dict(event) async for event in stream]
+    events: list[dict[str, Any]] = []
+    try:
+        async for event in stream:
+            events.append(dict(event))
+    except Exception as error:
+        if not capture_errors:
+            raise
+        return EventStream(events, version=version, options=filters, error=error)
     return EventStream(events, version=version, options=filters)
 
 

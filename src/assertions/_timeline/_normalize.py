@@ -9,6 +9,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from ._options import DEFAULT_OPTIONS, SnapshotOptions
 from ._streams import ChunkStream, EventStream
 
 # A uuid, and the prefix that marks it as a run's (message ids LangChain derives from runs).
@@ -32,8 +33,11 @@ class Normalizer:
     `lc_run--<run id>` becomes `lc_run--run2`), other uuids `uuid0`, `uuid1`, ...
     """
 
-    def __init__(self, *, keep_ls_metadata: bool = True) -> None:
+    def __init__(
+        self, *, keep_ls_metadata: bool = True, options: SnapshotOptions = DEFAULT_OPTIONS
+    ) -> None:
         self.keep_ls_metadata = keep_ls_metadata
+        self.options = options
         self.runs: dict[str, str] = {}
         self.others: dict[str, str] = {}
 
@@ -61,7 +65,9 @@ class Normalizer:
         kept = {
             key: value
             for key, value in metadata.items()
-            if key not in VERSION_METADATA and (self.keep_ls_metadata or not key.startswith("ls_"))
+            if key not in VERSION_METADATA
+            and (self.keep_ls_metadata or not key.startswith("ls_"))
+            and not self.options.drops(key)
         }
         return self.data(kept)  # type: ignore[no-any-return]
 
@@ -112,11 +118,23 @@ class Normalizer:
             if key == "content" or item not in (None, "", [], {})
         }
         shown.pop("type", None)  # the __type__ says it
+        if self.options.usage == "none":
+            shown.pop("usage_metadata", None)
         return {"__type__": name, **self.data(shown)}
 
 
+def error_entry(error: BaseException | None, normalizer: Normalizer) -> list[dict[str, Any]]:
+    """The last entry of a timeline that ended in an exception (none if it did not)."""
+    if error is None:
+        return []
+    return [{"__error__": type(error).__name__, "message": normalizer.text(str(error))}]
+
+
 def normalize_events(
-    events: EventStream | Iterable[Mapping[str, Any]], *, keep_ls_metadata: bool = True
+    events: EventStream | Iterable[Mapping[str, Any]],
+    *,
+    keep_ls_metadata: bool = True,
+    options: SnapshotOptions = DEFAULT_OPTIONS,
 ) -> list[dict[str, Any]]:
     """Events as plain data: run ids and their parents aliased, volatile metadata removed.
 
@@ -127,14 +145,21 @@ def normalize_events(
     [('on_chat_model_start', 'run0'), ('on_chat_model_stream', 'run0'),
      ('on_chat_model_end', 'run0')]
     """
+    error = events.error if isinstance(events, EventStream) else None
     events = list(events)
-    normalizer = Normalizer(keep_ls_metadata=keep_ls_metadata)
+    normalizer = Normalizer(keep_ls_metadata=keep_ls_metadata, options=options)
+    if options.stable_aliases:
+        normalizer.runs.update(tree_aliases(events))
     for event in events:
         normalizer.learn_runs([*event.get("parent_ids", []), event["run_id"]])
     return [
         {
             "event": event["event"],
-            "name": normalizer.text(str(event.get("name", ""))),
+            "name": normalizer.text(
+                stable_name(str(event.get("name", "")))
+                if options.stable_aliases
+                else str(event.get("name", ""))
+            ),
             "run": normalizer.run(event["run_id"]),
             "parent_ids": [normalizer.run(parent) for parent in event.get("parent_ids", [])],
             "tags": [normalizer.text(str(tag)) for tag in event.get("tags") or []],
@@ -142,7 +167,52 @@ def normalize_events(
             "data": normalizer.data(event.get("data") or {}),
         }
         for event in events
-    ]
+    ] + error_entry(error, normalizer)
+
+
+_PARALLEL = re.compile(r"^RunnableParallel<(?P<keys>[^>]*)>$")
+
+
+def stable_name(name: str) -> str:
+    """A run name that does not depend on sibling order (a parallel map's keys sorted)."""
+    match = _PARALLEL.match(name)
+    if match is None:
+        return name
+    return f"RunnableParallel<{','.join(sorted(match.group('keys').split(',')))}>"
+
+
+def tree_aliases(events: Iterable[Mapping[str, Any]]) -> dict[str, str]:
+    """Run aliases from the run tree, not from start order: a run's label (its parallel
+    map key, else its name) where that is unique, else its parent's alias and its label,
+    numbered (in start order) only among siblings of the same label."""
+    labels: dict[str, str] = {}
+    parents: dict[str, str | None] = {}
+    for event in events:
+        run = str(event["run_id"]).lower()
+        if run not in labels:
+            keys = [t[8:] for t in event.get("tags") or [] if str(t).startswith("map:key:")]
+            labels[run] = keys[0] if keys else stable_name(str(event.get("name", ""))) or "run"
+            ids = event.get("parent_ids") or []
+            parents[run] = str(ids[-1]).lower() if ids else None
+    counts: dict[str, int] = {}
+    for label in labels.values():
+        counts[label] = counts.get(label, 0) + 1
+    aliases: dict[str, str] = {}
+
+    def alias(run: str) -> str:
+        if run not in aliases:
+            label, parent = labels[run], parents.get(run)
+            if counts[label] == 1:
+                aliases[run] = label
+            else:
+                base = f"{alias(parent)}/{label}" if parent in labels else label
+                same = [r for r in labels if parents.get(r) == parent and labels[r] == label]
+                aliases[run] = base if len(same) == 1 else f"{base}#{same.index(run)}"
+        return aliases[run]
+
+    for run in labels:
+        alias(run)
+    return aliases
 
 
 def normalize_protocol_events(events: Iterable[Mapping[str, Any]]) -> list[Any]:
@@ -194,7 +264,10 @@ def _pin_run_times(entry: Mapping[str, Any], normalizer: Normalizer) -> dict[str
     return pinned
 
 
-def normalize_chunks(chunks: ChunkStream | Iterable[Any]) -> list[Any]:
+def normalize_chunks(
+    chunks: ChunkStream | Iterable[Any], *, options: SnapshotOptions = DEFAULT_OPTIONS
+) -> list[Any]:
     """Chunks as plain data, with run-derived ids and other uuids aliased."""
-    normalizer = Normalizer()
-    return [normalizer.data(chunk) for chunk in chunks]
+    normalizer = Normalizer(options=options)
+    error = chunks.error if isinstance(chunks, ChunkStream) else None
+    return [normalizer.data(chunk) for chunk in chunks] + error_entry(error, normalizer)

@@ -6,6 +6,8 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+from ._options import DEFAULT_OPTIONS, SnapshotOptions
+
 # Short names for the message types, to keep lines readable.
 _SHORT = {
     "AIMessage": "AI",
@@ -66,11 +68,46 @@ def _object(value: Mapping[str, Any], *, streamed: bool = False) -> str:
     return f"{_SHORT.get(name, name)}({', '.join(parts)})"
 
 
-def render_events(events: list[dict[str, Any]], *, title: str = "events") -> str:
+def is_error(item: Any) -> bool:
+    """Whether a normalised item is the error entry that ends a failed timeline."""
+    return isinstance(item, Mapping) and "__error__" in item
+
+
+def error_line(item: Mapping[str, Any]) -> str:
+    """The last line of a failed timeline: `! error TimeoutError: upstream`."""
+    return f"! error {item['__error__']}: {item['message']}"
+
+
+def split_error(items: list[Any]) -> tuple[list[Any], list[str]]:
+    """The items of a timeline, and its error line (if it ended in one)."""
+    if items and is_error(items[-1]):
+        return items[:-1], [error_line(items[-1])]
+    return items, []
+
+
+def metadata_text(metadata: Mapping[str, Any], indent: str, *, own_lines: bool) -> list[str]:
+    """Metadata after a head (`[" {...}"]`), or as one indented `| key: value` line per key."""
+    if not metadata:
+        return []
+    if not own_lines:
+        return [" " + compact(metadata)]
+    return [f"\n{indent}    | {key}: {compact(value)}" for key, value in metadata.items()]
+
+
+def render_events(
+    events: list[dict[str, Any]],
+    *,
+    title: str = "events",
+    options: SnapshotOptions = DEFAULT_OPTIONS,
+) -> str:
     """Normalised events as text: nesting by indentation, then run, event, name, payload.
 
     Tags and metadata are shown where a run starts (they are the same on all its events).
+    The layout `options`: `metadata_lines` puts each metadata key on its own indented line,
+    `name_once` shows a run's name on its start event only, and with `stable_aliases` a
+    run's parent is left out (indentation shows it, and an alias names it where needed).
     """
+    events, failed = split_error(events)
     runs = {event["run"] for event in events}
     lines = [f"# {title}: {_count(len(events), 'event')}, {_count(len(runs), 'run')}"]
     started_with_input = {
@@ -80,16 +117,23 @@ def render_events(events: list[dict[str, Any]], *, title: str = "events") -> str
     }
     for event in events:
         parents = event["parent_ids"]
-        where = event["run"] + (f"<{parents[-1]}" if parents else "")
-        head = f"{'  ' * len(parents)}{where} {event['event']} {event['name']}"
+        shows_parent = parents and not options.stable_aliases
+        where = event["run"] + (f"<{parents[-1]}" if shows_parent else "")
+        indent = "  " * len(parents)
+        named = not options.name_once or event["event"].endswith("_start")
+        head = f"{indent}{where} {event['event']}" + (f" {event['name']}" if named else "")
+        below = ""
         if event["event"].endswith("_start"):
             if event["tags"]:
                 head += " #" + " #".join(event["tags"])
-            if event["metadata"]:
-                head += " " + compact(event["metadata"])
+            shown = metadata_text(event["metadata"], indent, own_lines=options.metadata_lines)
+            if options.metadata_lines:
+                below = "".join(shown)
+            else:
+                head += "".join(shown)
         payload = _payload(event, shows_input=event["run"] not in started_with_input)
-        lines.append(f"{head}: {payload}" if payload else head)
-    return "\n".join(lines) + "\n"
+        lines.append((f"{head}: {payload}" if payload else head) + below)
+    return "\n".join(lines + failed) + "\n"
 
 
 def _payload(event: Mapping[str, Any], *, shows_input: bool) -> str:
@@ -132,10 +176,11 @@ def render_log(ops: list[dict[str, Any]], *, title: str = "astream_log") -> str:
 
 
 def render_chunks(chunks: list[Any], *, title: str = "chunks") -> str:
-    """Normalised chunks as text, one numbered line per chunk."""
+    """Normalised chunks as text, one numbered line per chunk (then the error, if any)."""
+    chunks, failed = split_error(chunks)
     lines = [f"# {title}: {_count(len(chunks), 'chunk')}"]
     lines += [f"{index} {compact(chunk, streamed=True)}" for index, chunk in enumerate(chunks)]
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines + failed) + "\n"
 
 
 def _count(number: int, noun: str) -> str:

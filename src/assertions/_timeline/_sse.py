@@ -23,6 +23,24 @@ CONTENT_TYPE = "text/event-stream"
 END_FRAME = b"event: end\n\n"
 
 
+class ServerSentError(Exception):
+    """The `event: error` frames of an event stream, kept as the stream's `error`.
+
+    `frames` holds each frame's data (parsed JSON, or the text if it is not JSON).
+
+    >>> parse_sse(b'event: error\\ndata: {"message": "boom"}\\n\\n').error.frames
+    [{'message': 'boom'}]
+    """
+
+    def __init__(self, frames: list[Any]) -> None:
+        self.frames = frames
+        shown = "; ".join(
+            frame if isinstance(frame, str) else json.dumps(frame, sort_keys=True)
+            for frame in frames
+        )
+        super().__init__(shown)
+
+
 def _json_default(value: Any) -> Any:
     if isinstance(value, Serializable):
         return value.to_json()
@@ -60,6 +78,9 @@ async def aencode_sse(events: AsyncIterable[Mapping[str, Any]]) -> AsyncIterator
 def parse_sse(body: bytes | str) -> EventStream:
     """The events of a `text/event-stream` body (as `encode_sse` writes it).
 
+    `event: error` frames are kept as the stream's `error` (a `ServerSentError`), so a
+    snapshot of the events ends with the error.
+
     >>> parse_sse(encode_sse([{"event": "on_chain_start", "run_id": "r"}])).events
     [{'event': 'on_chain_start', 'run_id': 'r'}]
     """
@@ -75,9 +96,16 @@ async def aparse_sse_response(response: httpx.Response) -> EventStream:
 
 def _events(frames: Iterable[Any]) -> EventStream:
     events = []
+    errors: list[Any] = []
     for frame in frames:
         if frame.event == "end":
             break
+        if frame.event == "error":
+            try:
+                errors.append(json.loads(frame.data))
+            except json.JSONDecodeError:
+                errors.append(frame.data)
+            continue
         if frame.event != "data":
             continue
         try:
@@ -86,4 +114,4 @@ def _events(frames: Iterable[Any]) -> EventStream:
             raise AssertionsError(
                 f"an event-stream frame is not JSON ({error}): {frame.data[:80]!r}"
             ) from None
-    return EventStream(events)
+    return EventStream(events, error=ServerSentError(errors) if errors else None)

@@ -31,6 +31,8 @@ class ChunkStream(_Items[Any]):
 
     items: list[Any]
     method: Literal["stream", "astream"] = "stream"
+    error: BaseException | None = None
+    """The exception that ended the stream, if it was collected with `capture_errors=True`."""
 
     @property
     def chunks(self) -> list[Any]:
@@ -45,6 +47,9 @@ class EventStream(_Items[dict[str, Any]]):
     version: EventVersion = "v2"
     options: dict[str, Any] = field(default_factory=dict)
     """The filters the events were collected with (include_names, ...), for the record."""
+    error: BaseException | None = None
+    """The exception that ended the stream (`capture_errors=True`, or an `event: error`
+    frame read by `parse_sse`)."""
 
     @property
     def events(self) -> list[dict[str, Any]]:
@@ -60,3 +65,41 @@ class LogStream(_Items[dict[str, Any]]):
     @property
     def ops(self) -> list[dict[str, Any]]:
         return self.items
+
+
+@dataclass(frozen=True)
+class GraphPart:
+    """One item a LangGraph graph streamed: where it came from, its stream mode, its data."""
+
+    namespace: tuple[str, ...]
+    """The subgraph path (`("sub:<task id>",)`), empty for the graph itself."""
+    mode: str
+    """The stream mode: `messages`, `updates`, `values`, `custom`, `tasks`, ..."""
+    data: Any
+    """What the mode streams (for `messages`, a `(message chunk, metadata)` pair)."""
+
+
+@dataclass(frozen=True)
+class GraphStream(_Items[GraphPart]):
+    """The parts a graph's `stream` / `astream` yielded, in order."""
+
+    items: list[GraphPart]
+    modes: tuple[str, ...] = ("updates",)
+    subgraphs: bool = False
+    method: Literal["stream", "astream"] = "stream"
+    error: BaseException | None = None
+    """The exception that ended the stream, if it was collected with `capture_errors=True`."""
+
+    @property
+    def parts(self) -> list[GraphPart]:
+        return self.items
+
+    @property
+    def interrupts(self) -> list[Any]:
+        """The interrupts the run stopped on (from `updates` parts' `__interrupt__`)."""
+        return [
+            found
+            for part in self.items
+            if part.mode == "updates" and isinstance(part.data, dict)
+            for found in part.data.get("__interrupt__", ())
+        ]

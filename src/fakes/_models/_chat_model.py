@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
-from typing import Any
+from typing import Any, Literal
 
 from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
 from langchain_core.language_models import BaseChatModel, LanguageModelInput
@@ -18,7 +18,7 @@ from langchain_core.utils.function_calling import convert_to_openai_tool
 from .._script import _recorded as raw
 from .._script._cutting import Pieces
 from ._calls import Call
-from ._chunks import chat_chunks
+from ._chunks import chat_chunks, usage_metadata
 from ._engine import pop_reservation, reserve_batch, reserved
 from ._scripted import ScriptedFields
 
@@ -36,8 +36,10 @@ class FakeChatModel(ScriptedFields, BaseChatModel):
     ('stream', True)
     """
 
-    report_usage: bool = True
-    """Put `usage_metadata` on the last chunk (scripted, or counted)."""
+    report_usage: bool | Literal["scripted"] = True
+    """Put `usage_metadata` on the last chunk (scripted, or counted). `"scripted"` reports
+    only what a response's `usage` states (counts it leaves out are 0) and nothing for a
+    response without one, so that snapshots do not change with every prompt edit."""
     streaming: bool = False
     """`invoke` streams too (through `_stream`, firing token callbacks), as integrations'
     `streaming=True` does."""
@@ -167,7 +169,10 @@ class FakeChatModel(ScriptedFields, BaseChatModel):
         response = call.response
         assert response is not None  # begin() raised otherwise
         usage = None
-        if self.report_usage and limit is None:  # usage rides on the last chunk only
+        if self.report_usage == "scripted":
+            if response.usage is not None and limit is None:
+                usage = usage_metadata(response.usage, input_tokens=0, output_tokens=0)
+        elif self.report_usage and limit is None:  # usage rides on the last chunk only
             texts = (message.text for message in call.input)
             usage = self._engine.usage(response, texts, pieces.tokens)
         return chat_chunks(

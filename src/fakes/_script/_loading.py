@@ -155,7 +155,7 @@ class ScriptSpec(_Spec):
     cycle: bool = False
     latency: LatencySpec | None = None
     real_time: bool = False
-    report_usage: bool = True
+    report_usage: bool | Literal["scripted"] = True
     temperature: float | None = None
     max_tokens: int | None = None
     stop: list[str] | None = None

@@ -100,6 +100,16 @@ def test_usage_can_be_switched_off() -> None:
     assert all(c.usage_metadata is None for c in model.stream("x"))
 
 
+def test_scripted_usage_only_does_not_count_the_prompt() -> None:
+    model = FakeChatModel(
+        responses=["hi there", Response(text="hi", usage={"output_tokens": 7})],
+        report_usage="scripted",
+    )
+    assert all(c.usage_metadata is None for c in model.stream("a long prompt, counted"))
+    usage = [c.usage_metadata for c in model.stream("another prompt") if c.usage_metadata]
+    assert usage == [{"input_tokens": 0, "output_tokens": 7, "total_tokens": 7}]
+
+
 def test_reasoning_streams_first_as_content_blocks() -> None:
     model = FakeChatModel(responses=[Response(reasoning="Think hard.", text="42")])
     chunks = list(model.stream("x"))
