@@ -118,7 +118,10 @@ def pytest_assertrepr_compare(
 
 def _is_stream_snapshot(value: object) -> bool:
     extension = getattr(value, "extension_class", None)
-    return isinstance(extension, type) and extension.__module__ == "assertions._snapshot"
+    # By module name: the check must not import assertions (configured extensions are
+    # subclasses made on the fly, so look along the class's bases).
+    bases = extension.__mro__ if isinstance(extension, type) else ()
+    return any(base.__module__ == "assertions._snapshot" for base in bases)
 
 
 def _implementation() -> ModuleType:
