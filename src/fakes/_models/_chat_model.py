@@ -38,9 +38,11 @@ class FakeChatModel(ScriptedFields, BaseChatModel):
 
     report_usage: bool = True
     """Put `usage_metadata` on the last chunk (scripted, or counted)."""
-    streaming: bool = False
-    """`invoke` streams too (through `_stream`, firing token callbacks), as integrations'
-    `streaming=True` does."""
+    streaming: bool | None = None
+    """True: `invoke` streams too (through `_stream`, firing token callbacks), as
+    integrations' `streaming=True` does; False: `stream` yields one chunk, as LangChain
+    treats an explicit `streaming=False`. None (the default) is neither, so a copy that
+    `configurable_fields` rebuilds from every field still streams."""
 
     # -- identity --------------------------------------------------------------
 

@@ -57,8 +57,9 @@ class ScriptedFields(BaseModel):
     ls_params: dict[str, Any] | None = None
     """Exactly the `ls_*` run metadata to report (a recording's), instead of the ones
     built from `model_name`, `provider`, `temperature`, ..."""
-    stop: list[str] | None = None
-    """Stop sequences for every call (a call's own `stop` replaces them), as real APIs take."""
+    stop: list[str] | str | None = None
+    """Stop sequences for every call (a call's own `stop` replaces them), as real APIs take;
+    a string is one stop sequence, as in LangChain and the OpenAI API."""
     temperature: float | None = None
     """Reported as `ls_temperature`, as real integrations do; has no other effect."""
     max_tokens: int | None = None
@@ -149,8 +150,16 @@ class ScriptedFields(BaseModel):
             input_text=self._input_text,
         )
 
-    def _stop_for(self, stop: list[str] | None) -> list[str] | None:
-        return stop if stop is not None else self.stop
+    def model_post_init(self, context: Any, /) -> None:
+        # Declared so that pydantic chains it to langchain-core's (BaseLanguageModel
+        # seeds metadata["lc_versions"] there) instead of putting its own hook first in
+        # the MRO, which would skip core's.
+        super().model_post_init(context)
+
+    def _stop_for(self, stop: list[str] | str | None) -> list[str] | None:
+        """The call's stop sequences (or the model's); a string is one stop sequence."""
+        stop = stop if stop is not None else self.stop
+        return [stop] if isinstance(stop, str) else stop
 
     def _model_for(self, kwargs: dict[str, Any]) -> str:
         """The model a call asked for (`invoke(..., model="other")`), as real APIs allow."""
@@ -160,7 +169,7 @@ class ScriptedFields(BaseModel):
     def _input_text(self, input: Any) -> str:
         raise NotImplementedError
 
-    def _get_ls_params(self, stop: list[str] | None = None, **kwargs: Any) -> Any:
+    def _get_ls_params(self, stop: list[str] | str | None = None, **kwargs: Any) -> Any:
         if self.ls_params is not None:
             return dict(self.ls_params)
         # ScriptedFields comes first in the fakes' bases: this reaches LangChain's.
@@ -171,7 +180,7 @@ class ScriptedFields(BaseModel):
     # -- playing the script ------------------------------------------------------------
 
     def _playback(
-        self, method: Method, input: Any, stop: list[str] | None, kwargs: dict[str, Any]
+        self, method: Method, input: Any, stop: list[str] | str | None, kwargs: dict[str, Any]
     ) -> Playback[Any]:
         """The next call's chunks, delays and fault, ready to play: recorded chunks as
         they are, or the scripted response cut into chunks."""
