@@ -111,9 +111,25 @@ class _Factory:
 
     def check_all_used(self) -> None:
         # A test that already failed needs no second complaint about its script.
-        if _unused_allowed(self.request) or self.request.node.stash.get(_CALL_FAILED, False):
+        if self.request.node.stash.get(_CALL_FAILED, False):
             return
-        _fail_on_unused(self.made, "used")
+        _fail_on_script_errors(self.made)
+        if not _unused_allowed(self.request):
+            _fail_on_unused(self.made, "used")
+
+
+def _fail_on_script_errors(models: Iterable[FakeChatModel | FakeLLM]) -> None:
+    """Fail the test when a call had no scripted answer, even if the app caught the error."""
+    errors = [
+        model._engine.describe_script_error(call) for model in models for call in model.script_errors
+    ]
+    if errors:
+        pytest.fail(
+            "the script could not answer these calls (the app caught the error, so the "
+            "test went on):\n" + "\n".join(errors) + "\nScript a response for each call "
+            "(or a Rule), or pass cycle=True.",
+            pytrace=False,
+        )
 
 
 def _fail_on_unused(models: Iterable[FakeChatModel | FakeLLM], verb: str) -> None:

@@ -124,6 +124,20 @@ class Engine:
     def unused_positions(self) -> list[int]:
         return [i for i in range(len(self.responses)) if i not in self._played]
 
+    @property
+    def script_errors(self) -> list[Call[Any]]:
+        """The calls that raised `ScriptExhaustedError` or `ScriptError` (the script had
+        no answer, or a rule's condition failed), caught by the app or not."""
+        return [c for c in self.calls if isinstance(c.error, (ScriptExhaustedError, ScriptError))]
+
+    def describe_script_error(self, call: Call[Any]) -> str:
+        """The call and the error it raised, for a teardown report."""
+        message = "\n".join(f"    {line}" for line in str(call.error).splitlines())
+        return (
+            f"  call {call.index} ({call.method or 'batch'}, input {self._input_preview(call)}) "
+            f"of {self.owner} raised {type(call.error).__name__}:\n{message}"
+        )
+
     def describe_response(self, position: int) -> str:
         """A short preview of a scripted response, for messages."""
         response = self.responses[position]

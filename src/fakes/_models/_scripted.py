@@ -225,6 +225,12 @@ class ScriptedFields(BaseModel):
         return self._engine.calls
 
     @property
+    def script_errors(self) -> list[Call[Any]]:
+        """The calls that raised `ScriptExhaustedError` or `ScriptError`, even where the
+        app caught the error (`with_retry`, `with_fallbacks`, `except Exception`)."""
+        return self._engine.script_errors
+
+    @property
     def unused_responses(self) -> list[str]:
         """The ordered responses no call has played yet, e.g. `['responses[2]']`."""
         return self._engine.unused
