@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from .._errors import FakesError
 from .._models._chat_model import FakeChatModel
 from ._app import ProviderApp
-from ._format import WireFormat
+from ._format import WireFormat, resolved_model_name
 from ._journal import Journal
 from ._loopback import LOOPBACK, LoopbackServer
 
@@ -40,6 +40,13 @@ class FakeProviderServer(LoopbackServer):
         self.provider = ProviderApp(model, frame_bytes=frame_bytes, formats=formats)
         super().__init__(self.provider, host=host, port=port)
         self.cut_at(cuts)
+
+    @staticmethod
+    def answered_model(requested: str) -> str:
+        """The model name the server answers a request for `requested` with: a pinned
+        release of it (`gpt-fake` -> `gpt-fake-2026-01-01`), as real providers resolve
+        an alias; names already ending in a date, or with an Ollama tag, are kept."""
+        return resolved_model_name(requested)
 
     @property
     def journal(self) -> Journal:
