@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections import Counter
 import time
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from typing import Any, ClassVar
 

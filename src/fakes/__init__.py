@@ -19,7 +19,7 @@ from ._models._llm import FakeLLM
 from ._recording._proxy import RecordingProxy
 from ._recording._recorder import StreamRecorder
 from ._script._splitting import split_text
-from ._script._vocabulary import Fault, Latency, Response, Rule, ToolCall
+from ._script._vocabulary import Fault, Latency, Response, Rule, ToolCall, echo
 from ._wire._format import (
     ChatRequests,
     Frame,
@@ -65,6 +65,7 @@ __all__ = [
     "VirtualClock",
     "WireFormat",
     "data_frame",
+    "echo",
     "event_frame",
     "json_line",
     "split_text",

@@ -121,7 +121,9 @@ class _Factory:
 def _fail_on_script_errors(models: Iterable[FakeChatModel | FakeLLM]) -> None:
     """Fail the test when a call had no scripted answer, even if the app caught the error."""
     errors = [
-        model._engine.describe_script_error(call) for model in models for call in model.script_errors
+        model._engine.describe_script_error(call)
+        for model in models
+        for call in model.script_errors
     ]
     if errors:
         pytest.fail(

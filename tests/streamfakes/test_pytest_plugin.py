@@ -259,12 +259,18 @@ def test_a_script_error_the_app_caught_fails_the_test_at_teardown(
     result.stdout.fnmatch_lines(
         [
             "*ERROR at teardown of test_model*",
-            "the script could not answer these calls (the app caught the error, so the test "
-            "went on):",
-            "  call 1 (invoke, input 'and again') of FakeChatModel(model_name='fake-gpt') "
-            "raised ScriptExhaustedError:",
-            "    FakeChatModel(model_name='fake-gpt') has no response left for call 1 "
-            "(input 'and again').",
+            (
+                "the script could not answer these calls (the app caught the error, so the test "
+                "went on):"
+            ),
+            (
+                "  call 1 (invoke, input 'and again') of FakeChatModel(model_name='fake-gpt') "
+                "raised ScriptExhaustedError:"
+            ),
+            (
+                "    FakeChatModel(model_name='fake-gpt') has no response left for call 1 "
+                "(input 'and again')."
+            ),
             "*",
             "Script a response for each call (or a Rule), or pass cycle=True.",
         ]

@@ -140,7 +140,9 @@ class _Checker:
         ended = [self.runs[p] for p in run.parent_ids if p in self.runs and self.runs[p].end]
         above = ""
         if ended:
-            above = f", yet {self.aliases.run(ended[-1].run_id)} ({ended[-1].name!r}) above it ended"
+            above = (
+                f", yet {self.aliases.run(ended[-1].run_id)} ({ended[-1].name!r}) above it ended"
+            )
         return (
             f"this run never ends (no *_end or *_error event){_streamed(run)}{above}. "
             + _MAY_LACK_ITS_END

@@ -148,6 +148,8 @@ class ScriptedFields(BaseModel):
             latency=self.latency,
             clock=clock,
             input_text=self._input_text,
+            kind=self.script_kind,
+            source=source,
         )
 
     def model_post_init(self, context: Any, /) -> None:

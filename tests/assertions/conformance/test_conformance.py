@@ -168,14 +168,18 @@ def suite_for(model_class: type[ChatOpenAI]) -> ChatModelStreamingSuite:
         (
             OutputTwiceChatOpenAI,
             "test_usage_is_reported_once_and_matches",
-            "the chunks' usage must add up to what the provider reported (input 11, output 7, "
-            "total 18); they add up to {'input_tokens': 11, 'output_tokens': 91",
+            (
+                "the chunks' usage must add up to what the provider reported (input 11, output 7, "
+                "total 18); they add up to {'input_tokens': 11, 'output_tokens': 91"
+            ),
         ),
         (
             ConfiguredNameChatOpenAI,
             "test_model_name_and_finish_reason_come_through",
-            "got 'gpt-fake'; the request asked for 'gpt-fake' and the provider answered as "
-            "'gpt-fake-2026-01-01'",
+            (
+                "got 'gpt-fake'; the request asked for 'gpt-fake' and the provider answered as "
+                "'gpt-fake-2026-01-01'"
+            ),
         ),
         (
             DropsFragmentsChatOpenAI,
