@@ -175,7 +175,9 @@ class ScriptedFields(BaseModel):
         if self.ls_params is not None:
             return dict(self.ls_params)
         # ScriptedFields comes first in the fakes' bases: this reaches LangChain's.
-        params = super()._get_ls_params(stop=self._stop_for(stop), **kwargs)  # type: ignore[misc]
+        # `ls_stop` as given (a string stays a string), as LangChain reports it.
+        given = stop if stop is not None else self.stop
+        params = super()._get_ls_params(stop=given, **kwargs)  # type: ignore[misc]
         params["ls_provider"] = self.provider
         return params
 
