@@ -5,9 +5,9 @@ From the langchain-core 1.8.3 source distribution (`pip download langchain-core
 and from `tests/unit_tests/runnables/test_runnable_events_v1.py` / `_v2.py` the tests that
 run LangChain's fakes: `test_astream_events_from_model` (v1 and v2, event by event),
 `test_astream_with_model_in_chain`, `test_event_stream_with_simple_chain`,
-`test_with_llm`, `test_events_astream_config` and `test_with_explicit_config` (their long
-event lists compared by event, name, tags and chunks; `test_runnable_with_message_history`
-is not ported). Their expected values are kept, except where our documented behaviour
+`test_with_llm`, `test_events_astream_config`, `test_with_explicit_config` and
+`test_runnable_with_message_history` (their long event lists compared by event, name,
+tags and chunks). Their expected values are kept, except where our documented behaviour
 differs (docs/fakes.md, "Differences from LangChain's own fakes"); each change says so in
 a `# ours:` comment. `GenericFakeChatModel(messages=cycle([...]))` becomes
 `FakeChatModel(responses=[...], cycle=True, split="whitespace")`: LangChain's fakes split
@@ -468,3 +468,61 @@ async def test_with_explicit_config() -> None:
     chunks = [e["data"]["chunk"] for e in events if e["event"] == "on_chat_model_stream"]
     assert [c.content for c in chunks] == ["hello", " ", "world"]
     assert all("hello" in e["tags"] for e in events if e["event"].startswith("on_chat_model"))
+
+
+@pytest.mark.filterwarnings("ignore:RunnableWithMessageHistory is deprecated")
+async def test_runnable_with_message_history() -> None:
+    import asyncio
+
+    from langchain_core.chat_history import BaseChatMessageHistory
+    from langchain_core.prompts import MessagesPlaceholder
+    from langchain_core.runnables.history import RunnableWithMessageHistory
+    from pydantic import BaseModel
+
+    class InMemoryHistory(BaseChatMessageHistory, BaseModel):
+        """In memory implementation of chat message history."""
+
+        messages: Any
+
+        def add_message(self, message: BaseMessage) -> None:
+            self.messages.append(message)
+
+        def clear(self) -> None:
+            self.messages = []
+
+    store: dict[str, list[BaseMessage]] = {}
+
+    def get_by_session_id(session_id: str) -> BaseChatMessageHistory:
+        if session_id not in store:
+            store[session_id] = []
+        return InMemoryHistory(messages=store[session_id])
+
+    prompt = ChatPromptTemplate.from_messages(
+        [
+            ("system", "You are a cat"),
+            MessagesPlaceholder(variable_name="history"),
+            ("human", "{question}"),
+        ]
+    )
+    model = _generic(AIMessage(content="hello", id="ai3"), AIMessage(content="world", id="ai4"))
+    with_message_history = RunnableWithMessageHistory(
+        prompt | model,
+        get_session_history=get_by_session_id,
+        input_messages_key="question",
+        history_messages_key="history",
+    )
+    config: Any = {"configurable": {"session_id": "session-123"}}
+    await with_message_history.with_config(config).ainvoke({"question": "hello"})
+    # ours: the stored answers carry response metadata and usage, so compared by
+    # type, content and id.
+    assert [(type(m).__name__, m.content, m.id) for m in store["session-123"]] == [
+        ("HumanMessage", "hello", None),
+        ("AIMessage", "hello", "ai3"),
+    ]
+    await asyncio.to_thread(with_message_history.with_config(config).invoke, {"question": "meow"})
+    assert [(type(m).__name__, m.content, m.id) for m in store["session-123"]] == [
+        ("HumanMessage", "hello", None),
+        ("AIMessage", "hello", "ai3"),
+        ("HumanMessage", "meow", None),
+        ("AIMessage", "world", "ai4"),
+    ]
