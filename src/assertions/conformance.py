@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from typing import Any, ClassVar
 
@@ -69,8 +70,10 @@ class _ServedSuite:
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        # Your subclasses are collected; the suites defined here are not.
-        cls.__test__ = cls.__module__ != __name__
+        # Your subclasses are collected; the suites defined here are not; and a class
+        # that says `__test__ = False` itself (an intermediate base) keeps it.
+        if "__test__" not in cls.__dict__:
+            cls.__test__ = cls.__module__ != __name__
 
     def build(self, server: FakeProviderServer) -> Any:
         """Your model, configured to talk to `server` (its *_base_url)."""
@@ -81,8 +84,22 @@ class _ServedSuite:
 
     @contextlib.contextmanager
     def serving(self, *responses: Any) -> Iterator[tuple[FakeProviderServer, Any]]:
-        with self.server(FakeChatModel(responses=list(responses), cycle=True)) as server:
+        with self.served(FakeChatModel(responses=list(responses), cycle=True)) as server:
             yield server, self.build(server)
+
+    @contextlib.contextmanager
+    def served(self, model: FakeChatModel) -> Iterator[FakeProviderServer]:
+        """A fake provider for one check; a request it could not answer (a wrong path,
+        a body it rejects) fails the check with one message naming it, whatever the
+        client raised because of it."""
+        __tracebackhide__ = True
+        with self.server(model) as server:
+            try:
+                yield server
+            except Exception:
+                _fail_on_unexpected(server)
+                raise
+            _fail_on_unexpected(server)
 
     def text_of(self, chunk: Any) -> str:
         """The text a streamed chunk carries."""
@@ -92,9 +109,10 @@ class _ServedSuite:
         broken = Response(text=TEXT, fault=Fault(after_chunks=3))
         received: list[str] = []
         # Each client names the error its own way: any exception will do.
-        with self.serving(broken) as (_, model), pytest.raises(Exception):  # noqa: B017
+        with self.serving(broken) as (server, model), pytest.raises(Exception):  # noqa: B017
             for chunk in model.stream("hi"):
                 received.append(self.text_of(chunk))
+        _expect_fault_delivered(server, Exception, "the mid-stream error")
         expected = "".join(split_text(TEXT)[:3])
         _expect(
             "".join(received) == expected,
@@ -179,17 +197,22 @@ class ChatModelStreamingSuite(_ServedSuite):
             model,
         ):
             chunks = list(model.stream("hi"))
-        reported = [i for i, c in enumerate(chunks) if c.usage_metadata]
+        # As LangChain's standard tests judge it: input tokens on one chunk, and the
+        # chunks' usage adding up to the provider's totals (output deltas may be spread).
+        inputs = [i for i, c in enumerate(chunks) if (c.usage_metadata or {}).get("input_tokens")]
         _expect(
-            len(reported) == 1,
-            "usage_metadata must be on exactly one chunk (chunks add up)",
-            f"on chunks {reported}",
+            len(inputs) == 1,
+            "usage_metadata input_tokens must be on exactly one chunk (chunks add up, so "
+            "more would count it twice)",
+            f"on chunks {inputs}",
         )
-        usage: dict[str, Any] = dict(chunks[reported[0]].usage_metadata or {})
+        usage: dict[str, Any] = dict(add_up(chunks).usage_metadata or {})
+        got = tuple(usage.get(k) for k in ("input_tokens", "output_tokens", "total_tokens"))
         _expect(
-            (usage.get("input_tokens"), usage.get("output_tokens")) == (11, 7),
-            "usage must be what the provider reported (input 11, output 7)",
-            f"got {usage}",
+            got == (11, 7, 18),
+            "the chunks' usage must add up to what the provider reported (input 11, "
+            "output 7, total 18)",
+            f"they add up to {usage}",
         )
 
     def test_tool_call_fragments_parse(self) -> None:
@@ -265,14 +288,18 @@ class ChatModelStreamingSuite(_ServedSuite):
     def test_model_name_and_finish_reason_come_through(self) -> None:
         with self.serving(TEXT) as (server, model):
             total = add_up(list(model.stream("hi")))
-            # The provider answers as the model the request named (in process: the script's).
+            # The provider answers as a pinned release of the model the request named
+            # (gpt-fake -> gpt-fake-2026-01-01); in process, the script's own name.
             requests = server.journal.requests
             sent_model = requests[-1].body.get("model") if requests else server.model.model_name
+            answered = server.answered_model(sent_model) if requests else sent_model
         metadata = total.response_metadata
         _expect(
-            metadata.get("model_name") == sent_model,
-            "response_metadata['model_name'] must name the model the provider answered as",
-            f"got {metadata.get('model_name')!r} (the request asked for {sent_model!r})",
+            metadata.get("model_name") == answered,
+            "response_metadata['model_name'] must name the model the provider answered as "
+            "(from the response, not the configured name)",
+            f"got {metadata.get('model_name')!r}; the request asked for {sent_model!r} and "
+            f"the provider answered as {answered!r}",
         )
         reasons = {
             k: metadata[k] for k in ("finish_reason", "stop_reason", "done_reason") if k in metadata
@@ -281,7 +308,7 @@ class ChatModelStreamingSuite(_ServedSuite):
 
     def test_batch_answers_each_input(self) -> None:
         rules = [Rule(contains=f"question {n}", response=f"answer {n}") for n in range(3)]
-        with self.server(FakeChatModel(rules=rules)) as server:
+        with self.served(FakeChatModel(rules=rules)) as server:
             answers = self.build(server).batch([f"question {n}" for n in range(3)])
         got = [a.text for a in answers]
         _expect(
@@ -323,9 +350,10 @@ class ChatModelStreamingSuite(_ServedSuite):
     def test_a_rate_limit_raises_before_any_chunk(self) -> None:
         received: list[str] = []
         limited = Fault(error=RateLimitError(retry_after=0))
-        with self.serving(limited) as (_, model), pytest.raises(Exception):  # noqa: B017
+        with self.serving(limited) as (server, model), pytest.raises(Exception):  # noqa: B017
             for chunk in model.stream("hi"):
                 received.append(chunk.text)
+        _expect_fault_delivered(server, RateLimitError, "the 429")
         _expect(not any(received), "a 429 must raise before any chunk", f"received {received}")
 
 
@@ -372,7 +400,7 @@ class LLMStreamingSuite(_ServedSuite):
 
     def test_batch_answers_each_input(self) -> None:
         rules = [Rule(contains=f"question {n}", response=f"answer {n}") for n in range(3)]
-        with self.server(FakeChatModel(rules=rules)) as server:
+        with self.served(FakeChatModel(rules=rules)) as server:
             # One prompt per request: the fake completions endpoint answers one at a time.
             questions: list[Any] = [f"question {n}" for n in range(3)]
             answers = self.build(server).batch(questions, {"max_concurrency": 1})
@@ -392,6 +420,42 @@ class LLMStreamingSuite(_ServedSuite):
             f"got {len(streamed)}",
         )
         check_event_stream(events)
+
+
+def _fail_on_unexpected(server: FakeProviderServer) -> None:
+    """One clear failure for requests the fake could not answer (instead of whatever
+    the client raised on the 404 or 400)."""
+    __tracebackhide__ = True
+    unexpected = server.journal.unexpected
+    if not unexpected:
+        return
+    served = ", ".join(f"POST {f.path}" for f in server.provider.formats)
+    seen = Counter(f"  {r.method} {r.path} -> {r.status}: {r.reason}" for r in unexpected)
+    lines = "\n".join(line + (f" ({n} requests)" if n > 1 else "") for line, n in seen.items())
+    pytest.fail(
+        f"the client sent requests the fake provider could not answer:\n{lines}\n"
+        f"The fake serves {served} under the base URLs "
+        "server.openai_base_url, server.anthropic_base_url and server.ollama_base_url: "
+        "check that build() gives the client one of them (or add the provider's format "
+        "with wire_formats).",
+        pytrace=False,
+    )
+
+
+def _expect_fault_delivered(
+    server: FakeProviderServer, kind: type[BaseException], what: str
+) -> None:
+    """A fault check passes only if the fake really delivered the scripted fault (the
+    client may have raised for another reason, e.g. a 404 on a wrong path)."""
+    __tracebackhide__ = True
+    raised = [call.error for call in server.model.calls if call.error is not None]
+    _expect(
+        any(isinstance(error, kind) for error in raised),
+        f"{what} scripted for this check must reach the client (the client raised, but "
+        "not because of it)",
+        f"the fake's calls raised {raised!r}; requests: "
+        f"{[(r.method, r.path, r.status) for r in server.journal.requests]}",
+    )
 
 
 def _expect(ok: bool, rule: str, got: str) -> None:

@@ -30,7 +30,7 @@ if _typing.TYPE_CHECKING:
     from ._recording._proxy import RecordingProxy
     from ._recording._recorder import StreamRecorder
     from ._script._splitting import split_text
-    from ._script._vocabulary import Fault, Latency, Response, Rule, ToolCall
+    from ._script._vocabulary import Fault, Latency, Response, Rule, ToolCall, echo
     from ._wire._format import (
         ChatRequests,
         Frame,
@@ -76,6 +76,7 @@ __all__ = [
     "VirtualClock",
     "WireFormat",
     "data_frame",
+    "echo",
     "event_frame",
     "json_line",
     "split_text",
@@ -106,6 +107,7 @@ _LAZY_MODULES = {
     "data_frame": "._wire._format",
     "event_frame": "._wire._format",
     "json_line": "._wire._format",
+    "echo": "._script._vocabulary",
     "split_text": "._script._splitting",
 }
 _LAZY = frozenset(_LAZY_MODULES)

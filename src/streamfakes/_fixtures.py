@@ -43,6 +43,22 @@ class Factory:
         return Path(self.item.path).parent / self.settings.script
 
 
+def fail_on_script_errors(models: Iterable[FakeChatModel | FakeLLM]) -> None:
+    """Fail the test when a call had no scripted answer, even if the app caught the error."""
+    errors = [
+        model._engine.describe_script_error(call)
+        for model in models
+        for call in model.script_errors
+    ]
+    if errors:
+        pytest.fail(
+            "the script could not answer these calls (the app caught the error, so the "
+            "test went on):\n" + "\n".join(errors) + "\nScript a response for each call "
+            "(or a Rule), or pass cycle=True.",
+            pytrace=False,
+        )
+
+
 def fail_on_unused(models: Iterable[FakeChatModel | FakeLLM], verb: str) -> None:
     """Fail the test, listing the scripted responses no call played."""
     unused = [

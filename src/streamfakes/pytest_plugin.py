@@ -160,8 +160,10 @@ def _factory_fixture(request: pytest.FixtureRequest, kind: str) -> Iterator[Any]
     model_class = load("fakes").FakeChatModel if kind == "chat" else load("fakes").FakeLLM
     factory: _fixtures.Factory = fixtures.Factory(model_class, request.node, settings)
     yield factory
-    # A test that already failed needs no second complaint about its script.
-    if not (_unused_allowed(request, settings) or _test_failed(request)):
+    if _test_failed(request):
+        return  # a test that already failed needs no second complaint about its script
+    fixtures.fail_on_script_errors(factory.made)
+    if not _unused_allowed(request, settings):
         fixtures.fail_on_unused(factory.made, "used")
 
 

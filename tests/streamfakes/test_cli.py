@@ -189,7 +189,7 @@ def test_check_reports_every_problem_at_once(
         (
             "  responses[0].latncy: unknown key 'latncy'; did you mean 'latency'? (allowed: "
             "text, chunks, reasoning, reasoning_chunks, tool_calls, usage, finish_reason, id, "
-            "content_format, response_metadata, fault, latency, split, raw_chunks)"
+            "content_format, response_metadata, additional_kwargs, fault, latency, split, raw_chunks)"
         ),
         "  responses[2].tool_calls[0].args: expected a mapping, e.g. {city: Paris}, got int: 5",
     ]

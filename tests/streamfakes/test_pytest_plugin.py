@@ -275,3 +275,77 @@ def test_markers_lists_every_keyword(project: pytest.Pytester) -> None:
     text = result.stdout.str()
     for keyword in ("script:", "allow_unused:", "allow_unexpected:"):
         assert keyword in text
+
+
+CAUGHT_TEST = """
+def test_model(fake_chat_model):
+    model = fake_chat_model(["Hello there"], model_name="fake-gpt")
+    assert model.invoke("hi").content == "Hello there"
+    try:
+        model.invoke("and again")
+    except Exception:  # the app swallows the error
+        pass
+"""
+
+
+def test_a_script_error_the_app_caught_fails_the_test_at_teardown(
+    project: pytest.Pytester,
+) -> None:
+    project.makepyfile(test_model=CAUGHT_TEST)
+    result = project.runpytest("-p", "no:randomly")
+    result.assert_outcomes(passed=1, errors=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*ERROR at teardown of test_model*",
+            (
+                "the script could not answer these calls (the app caught the error, so the test "
+                "went on):"
+            ),
+            (
+                "  call 1 (invoke, input 'and again') of FakeChatModel(model_name='fake-gpt') "
+                "raised ScriptExhaustedError:"
+            ),
+            (
+                "    FakeChatModel(model_name='fake-gpt') has no response left for call 1 "
+                "(input 'and again')."
+            ),
+            "*",
+            "Script a response for each call (or a Rule), or pass cycle=True.",
+        ]
+    )
+    # Once in the report (the summary line shows only its first line).
+    assert result.stdout.str().count("raised ScriptExhaustedError") == 1
+
+
+def test_a_script_error_caught_by_fallbacks_fails_a_marker_made_fake(
+    project: pytest.Pytester,
+) -> None:
+    project.makefile(".yaml", weather="model_name: fake-gpt\nresponses: [Sunny in Paris.]\n")
+    project.makepyfile(
+        test_weather="""
+import pytest
+from langchain_core.runnables import RunnableLambda
+
+@pytest.mark.streamfakes(script="weather.yaml")
+def test_weather(fake_chat_model):
+    model = fake_chat_model()
+    chain = model.with_fallbacks([RunnableLambda(lambda _: "fallback")])
+    assert chain.invoke("weather?").content == "Sunny in Paris."
+    assert chain.invoke("again?") == "fallback"
+"""
+    )
+    result = project.runpytest("-p", "no:randomly")
+    result.assert_outcomes(passed=1, errors=1)
+    result.stdout.fnmatch_lines(
+        ["  call 1 (invoke, input 'again?') of FakeChatModel(model_name='fake-gpt') raised *"]
+    )
+
+
+def test_a_script_error_of_a_failed_test_is_not_reported_again(project: pytest.Pytester) -> None:
+    project.makepyfile(
+        test_model="def test_model(fake_llm):\n"
+        "    llm = fake_llm(['a'])\n    llm.invoke('x')\n    llm.invoke('y')\n"
+    )
+    result = project.runpytest("-p", "no:randomly")
+    result.assert_outcomes(failed=1)
+    result.stdout.no_fnmatch_line("*could not answer*")

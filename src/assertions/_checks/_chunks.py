@@ -4,6 +4,7 @@ result between ways of running."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from decimal import Decimal
 from typing import Any
 
 import jsonpatch
@@ -104,6 +105,29 @@ def _extends(before: Any, after: Any) -> bool:
         )
     if isinstance(before, str) and isinstance(after, str):
         return after.startswith(before)
-    if isinstance(before, (int, float)) and isinstance(after, (int, float)):
-        return str(after).startswith(str(before))  # digits still arriving
+    if _is_number(before) and _is_number(after):
+        return _number_grows(before, after)
     return bool(before == after)
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _number_grows(before: float, after: float) -> bool:
+    """Whether `after` can be `before`'s literal with more of it received.
+
+    More digits, a fraction or an exponent may arrive (`1` -> `15`, `10` -> `10.5e-12`,
+    `1.5` -> `1.5e3` = 1500.0), so the value itself may jump; what cannot change is the
+    sign and the significant digits already received, which must begin `after`'s.
+    """
+    if before == after or before == 0:  # a leading 0 has no significant digit yet
+        return True
+    if after == 0 or (before < 0) != (after < 0):
+        return False
+    return _significant_digits(after).startswith(_significant_digits(before))
+
+
+def _significant_digits(number: float) -> str:
+    digits = Decimal(repr(abs(float(number)))).as_tuple().digits
+    return "".join(map(str, digits)).lstrip("0").rstrip("0")

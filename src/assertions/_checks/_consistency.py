@@ -13,6 +13,7 @@ from .._errors import StreamAssertionError
 from .._timeline._collect import acollect_chunks, collect_events, no_running_loop
 from .._timeline._normalize import Normalizer
 from ._chunks import check_partials_grow, combine, comparable, is_patch_stream
+from ._graph import check_graph_streams, is_graph
 
 
 def assert_stream_consistent(
@@ -24,6 +25,13 @@ def assert_stream_consistent(
     responses). Message chunks must add up to the output, strings must join to it, and
     partial objects (`JsonOutputParser`) must each extend the one before and end as it.
 
+    A LangGraph graph (`create_agent`, `StateGraph(...).compile()`) is checked by what
+    holds for each stream mode instead, in one `stream` and one `astream` with the modes
+    values, updates and messages, and an `invoke` (three runs): the last `values` state
+    is `invoke`'s; the `updates`, merged in order into the input state, make the final
+    state; in `messages`, the chunks of each message id add up to that message. A
+    failure names the method and the mode.
+
     >>> from fakes import FakeChatModel
     >>> assert_stream_consistent(FakeChatModel(responses=["Hi there"], cycle=True), "hi")
     """
@@ -31,6 +39,9 @@ def assert_stream_consistent(
     no_running_loop(
         "assert_stream_consistent", "call it from a synchronous test (it runs async code too)"
     )
+    if is_graph(runnable):
+        check_graph_streams(runnable, input, config)
+        return
     streamed = list(runnable.stream(input, config))
     astreamed = asyncio.run(acollect_chunks(runnable, input, config)).chunks
     for name, chunks in (("stream", streamed), ("astream", astreamed)):

@@ -40,27 +40,50 @@ class _Run:
     output: Any = None
 
 
-def check_event_stream(events: Iterable[Mapping[str, Any]]) -> None:
+_MAY_LACK_ITS_END = (
+    "A run may lack its end only where the stream itself ended in an error (then pass "
+    "ended_in_error=True, and the runs open above it must be open too) or where a "
+    "fallback or retry replaced it (no later run of the same kind under the same parent "
+    "took over)"
+)
+
+
+def _streamed(run: _Run) -> str:
+    return f" after streaming {len(run.chunks)} chunk(s)" if run.chunks else ""
+
+
+def _is_step(run: _Run) -> bool:
+    """A step of a sequence: the step after it follows it, it does not replace it."""
+    return any(tag.startswith("seq:step:") for tag in run.tags)
+
+
+def check_event_stream(
+    events: Iterable[Mapping[str, Any]], *, ended_in_error: bool = False
+) -> None:
     """Raise `StreamAssertionError` at the first event that breaks a streaming rule.
 
-    The rules: each run starts once and ends once, with its stream events between; a
+    The rules: each run starts once and ends once, with its stream events between (a
+    run may lack its end only where the stream itself ended in an error, or where a
+    fallback or retry replaced it with a later run of the same kind); a
     child starts after and ends before its parent; `parent_ids` follow the tree; a run
     keeps its name; children carry their parent's (inherited) tags; a chat model's
     chunks add up to its end output (content, tool calls, usage), with at most one
     `chunk_position="last"` chunk, the final one, and usage reported once; an LLM's
-    chunks join to its output text.
+    chunks join to its output text. Pass `ended_in_error=True` for the events of a
+    stream that raised: the runs the error left open (all open up to the top) pass.
 
     >>> from fakes import FakeChatModel
     >>> from assertions import collect_events
     >>> check_event_stream(collect_events(FakeChatModel(responses=["Hi there"]), "hi"))
     """
     __tracebackhide__ = True
-    _Checker(list(events)).run()
+    _Checker(list(events), ended_in_error=ended_in_error).run()
 
 
 class _Checker:
-    def __init__(self, events: list[Mapping[str, Any]]) -> None:
+    def __init__(self, events: list[Mapping[str, Any]], *, ended_in_error: bool = False) -> None:
         self.events = events
+        self.ended_in_error = ended_in_error
         self.runs: dict[str, _Run] = {}
         self.aliases = Normalizer()
         self.aliases.learn_runs(
@@ -83,24 +106,46 @@ class _Checker:
             self.event(index, event)
         for run in self.runs.values():
             if run.end is None:
-                if not self.failed_and_replaced(run):
+                if not self.may_lack_its_end(run):
                     assert run.start is not None
-                    self.fail(run.start, "this run never ends (no *_end or *_error event)")
+                    self.fail(run.start, self.never_ends(run))
                 continue
             self.totals(run)
 
-    def failed_and_replaced(self, run: _Run) -> bool:
-        """A run with no end that a later sibling took over: it failed (fallbacks, retries).
+    def may_lack_its_end(self, run: _Run) -> bool:
+        """Whether a run may have no end: a fallback or retry took over (a later sibling
+        of the same kind, not the next step of a sequence), or the stream itself ended
+        in an error and nothing above the run in the stream ended either.
 
         astream_events sends no end event for a chain or model run that raised.
         """
-        if not run.parent_ids:
+        if self.replaced(run):
+            return True
+        ancestors = [self.runs.get(parent) for parent in run.parent_ids]
+        return self.ended_in_error and all(a is None or a.end is None for a in ancestors)
+
+    def replaced(self, run: _Run) -> bool:
+        if not run.parent_ids or _is_step(run):
             return False
         return any(
             other is not run
+            and other.kind == run.kind
             and other.parent_ids[-1:] == run.parent_ids[-1:]
+            and not _is_step(other)
             and (other.start or 0) > (run.start or 0)
             for other in self.runs.values()
+        )
+
+    def never_ends(self, run: _Run) -> str:
+        ended = [self.runs[p] for p in run.parent_ids if p in self.runs and self.runs[p].end]
+        above = ""
+        if ended:
+            above = (
+                f", yet {self.aliases.run(ended[-1].run_id)} ({ended[-1].name!r}) above it ended"
+            )
+        return (
+            f"this run never ends (no *_end or *_error event){_streamed(run)}{above}. "
+            + _MAY_LACK_ITS_END
         )
 
     def event(self, index: int, event: Mapping[str, Any]) -> None:
@@ -192,12 +237,13 @@ class _Checker:
             if (
                 child.parent_ids[-1:] == [run.run_id]
                 and child.end is None
-                and not self.failed_and_replaced(child)
+                and not self.replaced(child)
             ):
                 self.fail(
                     index,
                     f"the run ends before its child {self.aliases.run(child.run_id)} "
-                    f"({child.name!r}) ended",
+                    f"({child.name!r}) ended; the child never ends{_streamed(child)}. "
+                    + _MAY_LACK_ITS_END,
                 )
 
     def totals(self, run: _Run) -> None:
@@ -235,19 +281,32 @@ class _Checker:
                 f"chunk {len(positions) - 1}",
                 f"chunk {positions.index('last')}",
             )
-        for field_name in ("input_tokens", "output_tokens"):
-            reported = [
-                i
-                for i, chunk in enumerate(run.chunks)
-                if (getattr(chunk, "usage_metadata", None) or {}).get(field_name)
-            ]
-            if len(reported) > 1:
-                self.fail(
-                    run.end,
-                    f"usage {field_name} is reported on chunks {reported}: chunks add up, "
-                    "so it is counted more than once",
-                )
+        # LangChain's standard tests' rule: input tokens on one chunk (they apply to the
+        # whole answer); output tokens may come as deltas on many, if the totals add up.
+        reported = [
+            i
+            for i, chunk in enumerate(run.chunks)
+            if (getattr(chunk, "usage_metadata", None) or {}).get("input_tokens")
+        ]
+        if len(reported) > 1:
+            self.fail(
+                run.end,
+                f"usage input_tokens is reported on chunks {reported}: chunks add up, so it "
+                "is counted more than once (report it on one chunk, as LangChain's standard "
+                "tests require)",
+            )
         total = add_up(run.chunks)
+        usage = getattr(total, "usage_metadata", None) or {}
+        if "total_tokens" in usage and usage["total_tokens"] != usage.get(
+            "input_tokens", 0
+        ) + usage.get("output_tokens", 0):
+            self.fail(
+                run.end,
+                "the chunks' usage does not add up: summed total_tokens is not summed "
+                "input_tokens + output_tokens (running totals not turned into deltas?)",
+                usage.get("input_tokens", 0) + usage.get("output_tokens", 0),
+                usage["total_tokens"],
+            )
         output = run.output
         for name in ("content", "tool_calls", "usage_metadata"):
             summed, ended = getattr(total, name, None), getattr(output, name, None)

@@ -40,9 +40,11 @@ class FakeChatModel(ScriptedFields, BaseChatModel):
     """Put `usage_metadata` on the last chunk (scripted, or counted). `"scripted"` reports
     only what a response's `usage` states (counts it leaves out are 0) and nothing for a
     response without one, so that snapshots do not change with every prompt edit."""
-    streaming: bool = False
-    """`invoke` streams too (through `_stream`, firing token callbacks), as integrations'
-    `streaming=True` does."""
+    streaming: bool | None = None
+    """True: `invoke` streams too (through `_stream`, firing token callbacks), as
+    integrations' `streaming=True` does; False: `stream` yields one chunk, as LangChain
+    treats an explicit `streaming=False`. None (the default) is neither, so a copy that
+    `configurable_fields` rebuilds from every field still streams."""
 
     # -- identity --------------------------------------------------------------
 

@@ -46,7 +46,8 @@ def chat_chunks(
     with blocks, tool calls take the indexes after the content blocks.
     """
     blocks = uses_blocks(response)
-    if not (blocks or pieces.reasoning or pieces.tool_args) and pieces.text:
+    plain = not (blocks or pieces.reasoning or pieces.tool_args or response.additional_kwargs)
+    if plain and pieces.text:
         return _plain_text_chunks(pieces.text, message_id, last_metadata, usage, limit)
     empty: str | list[Any] = [] if blocks else ""
     fields: list[dict[str, Any]] = []
@@ -62,6 +63,11 @@ def chat_chunks(
             fields.append({"content": [{"type": "text", "text": piece, "index": text_index}]})
         else:
             fields.append({"content": piece})
+    function_call = response.additional_kwargs.get("function_call") or {}
+    for n, fragment in enumerate(pieces.function_args):
+        part = {"name": function_call.get("name"), "arguments": fragment} if n == 0 else {}
+        part.setdefault("arguments", fragment)
+        fields.append({"content": empty, "additional_kwargs": {"function_call": part}})
     for position, (call, fragments) in enumerate(
         zip(response.tool_calls, pieces.tool_args, strict=True)
     ):
@@ -75,8 +81,11 @@ def chat_chunks(
                 index=first_tool_index + position,
             )
             fields.append({"content": empty, "tool_call_chunks": [chunk]})
-    if not fields or pieces.tool_args:
+    if not fields or pieces.tool_args or pieces.function_args:
         fields.append({"content": empty})
+    extra = {k: v for k, v in response.additional_kwargs.items() if k != "function_call"}
+    if extra:
+        fields[0]["additional_kwargs"] = {**fields[0].get("additional_kwargs", {}), **extra}
     if limit is not None:
         fields = fields[:limit]
     else:

@@ -8,6 +8,7 @@ import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
+from dataclasses import replace
 from typing import Any
 
 from langchain_core.messages.ai import UsageMetadata
@@ -15,6 +16,7 @@ from langchain_core.messages.ai import UsageMetadata
 from .._errors import ScriptError, ScriptExhaustedError
 from .._script._cutting import Pieces, cut
 from .._script._splitting import Split, Splitter, splitter
+from .._script._validation import Kind, computed_response
 from .._script._vocabulary import Latency, Response, Rule
 from ._calls import Call, Method
 from ._chunks import usage_metadata
@@ -39,8 +41,13 @@ class Engine:
         latency: Latency | None,
         clock: Clock,
         input_text: Callable[[Any], str],
+        kind: Kind = "chat",
+        source: str = "script",
     ) -> None:
         self.owner = owner
+        self.kind: Kind = kind
+        self.source = source
+        self.split_setting = split
         self.responses = responses
         self.rules = rules
         self.cycle = cycle
@@ -124,6 +131,20 @@ class Engine:
     def unused_positions(self) -> list[int]:
         return [i for i in range(len(self.responses)) if i not in self._played]
 
+    @property
+    def script_errors(self) -> list[Call[Any]]:
+        """The calls that raised `ScriptExhaustedError` or `ScriptError` (the script had
+        no answer, or a rule's condition failed), caught by the app or not."""
+        return [c for c in self.calls if isinstance(c.error, (ScriptExhaustedError, ScriptError))]
+
+    def describe_script_error(self, call: Call[Any]) -> str:
+        """The call and the error it raised, for a teardown report."""
+        message = "\n".join(f"    {line}" for line in str(call.error).splitlines())
+        return (
+            f"  call {call.index} ({call.method or 'batch'}, input {self._input_preview(call)}) "
+            f"of {self.owner} raised {type(call.error).__name__}:\n{message}"
+        )
+
     def describe_response(self, position: int) -> str:
         """A short preview of a scripted response, for messages."""
         response = self.responses[position]
@@ -148,7 +169,41 @@ class Engine:
         if call.response is None:
             assert call.error is not None  # take() records why there is no response
             raise call.error
+        if call.response.function is not None:
+            try:
+                call.response = self._computed(call, call.response)
+            except ScriptError as error:
+                call.error = error
+                raise
         return call, call.response
+
+    def _computed(self, call: Call[Any], response: Response) -> Response:
+        """The answer a response function computes for this call, checked as a script is."""
+        function = response.function
+        assert function is not None
+        name = getattr(function, "__name__", repr(function))
+        try:
+            result = function(call.input, dict(call.kwargs))
+        except Exception as error:
+            raise ScriptError(
+                f"the response function {name} raised {error!r} for call {call.index}; "
+                "make it return text, a Response or an AIMessage for every input",
+                source=self.source,
+                path=call.source,
+            ) from error
+        computed = computed_response(
+            result,
+            f"{call.source} (returned by {name})",
+            split=self.split_setting,
+            source=self.source,
+            kind=self.kind,
+        )
+        # The function's own Response may set timing and splitting for what it returns.
+        return replace(
+            computed,
+            latency=computed.latency or response.latency,
+            split=computed.split if computed.split is not None else response.split,
+        )
 
     def splitter_for(self, response: Response) -> Splitter:
         return self.split if response.split is None else splitter(response.split)
@@ -208,6 +263,8 @@ def _preview(text: str, width: int = 40) -> str:
 
 
 def _describe(response: Response) -> str:
+    if response.function is not None:
+        return f"function: {getattr(response.function, '__name__', repr(response.function))}"
     if response.tool_calls:
         return "tool calls: " + ", ".join(c.name for c in response.tool_calls)
     if response.fault is not None:

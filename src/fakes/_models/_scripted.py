@@ -57,8 +57,9 @@ class ScriptedFields(BaseModel):
     ls_params: dict[str, Any] | None = None
     """Exactly the `ls_*` run metadata to report (a recording's), instead of the ones
     built from `model_name`, `provider`, `temperature`, ..."""
-    stop: list[str] | None = None
-    """Stop sequences for every call (a call's own `stop` replaces them), as real APIs take."""
+    stop: list[str] | str | None = None
+    """Stop sequences for every call (a call's own `stop` replaces them), as real APIs take;
+    a string is one stop sequence, as in LangChain and the OpenAI API."""
     temperature: float | None = None
     """Reported as `ls_temperature`, as real integrations do; has no other effect."""
     max_tokens: int | None = None
@@ -147,10 +148,20 @@ class ScriptedFields(BaseModel):
             latency=self.latency,
             clock=clock,
             input_text=self._input_text,
+            kind=self.script_kind,
+            source=source,
         )
 
-    def _stop_for(self, stop: list[str] | None) -> list[str] | None:
-        return stop if stop is not None else self.stop
+    def model_post_init(self, context: Any, /) -> None:
+        # Declared so that pydantic chains it to langchain-core's (BaseLanguageModel
+        # seeds metadata["lc_versions"] there) instead of putting its own hook first in
+        # the MRO, which would skip core's.
+        super().model_post_init(context)
+
+    def _stop_for(self, stop: list[str] | str | None) -> list[str] | None:
+        """The call's stop sequences (or the model's); a string is one stop sequence."""
+        stop = stop if stop is not None else self.stop
+        return [stop] if isinstance(stop, str) else stop
 
     def _model_for(self, kwargs: dict[str, Any]) -> str:
         """The model a call asked for (`invoke(..., model="other")`), as real APIs allow."""
@@ -160,18 +171,20 @@ class ScriptedFields(BaseModel):
     def _input_text(self, input: Any) -> str:
         raise NotImplementedError
 
-    def _get_ls_params(self, stop: list[str] | None = None, **kwargs: Any) -> Any:
+    def _get_ls_params(self, stop: list[str] | str | None = None, **kwargs: Any) -> Any:
         if self.ls_params is not None:
             return dict(self.ls_params)
         # ScriptedFields comes first in the fakes' bases: this reaches LangChain's.
-        params = super()._get_ls_params(stop=self._stop_for(stop), **kwargs)  # type: ignore[misc]
+        # `ls_stop` as given (a string stays a string), as LangChain reports it.
+        given = stop if stop is not None else self.stop
+        params = super()._get_ls_params(stop=given, **kwargs)  # type: ignore[misc]
         params["ls_provider"] = self.provider
         return params
 
     # -- playing the script ------------------------------------------------------------
 
     def _playback(
-        self, method: Method, input: Any, stop: list[str] | None, kwargs: dict[str, Any]
+        self, method: Method, input: Any, stop: list[str] | str | None, kwargs: dict[str, Any]
     ) -> Playback[Any]:
         """The next call's chunks, delays and fault, ready to play: recorded chunks as
         they are, or the scripted response cut into chunks."""
@@ -214,6 +227,12 @@ class ScriptedFields(BaseModel):
     def calls(self) -> list[Call[Any]]:
         """Every call so far, in order (batch: in input order)."""
         return self._engine.calls
+
+    @property
+    def script_errors(self) -> list[Call[Any]]:
+        """The calls that raised `ScriptExhaustedError` or `ScriptError`, even where the
+        app caught the error (`with_retry`, `with_fallbacks`, `except Exception`)."""
+        return self._engine.script_errors
 
     @property
     def unused_responses(self) -> list[str]:

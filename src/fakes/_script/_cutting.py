@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ._splitting import Splitter
 from ._vocabulary import Response, ToolCall
@@ -17,11 +17,14 @@ class Pieces:
     text: list[str]
     tool_args: list[list[str]]
     """Per tool call, its argument fragments; the first chunk also carries name and id."""
+    function_args: list[str] = field(default_factory=list)
+    """A legacy `function_call`'s argument fragments (from `additional_kwargs`)."""
 
     @property
     def tokens(self) -> int:
         """How many chunks carry content: the output tokens, as far as usage is counted."""
-        return len(self.reasoning) + len(self.text) + sum(map(len, self.tool_args))
+        calls = sum(map(len, self.tool_args)) + len(self.function_args)
+        return len(self.reasoning) + len(self.text) + calls
 
     @property
     def count(self) -> int:
@@ -31,7 +34,7 @@ class Pieces:
         providers send it), so that the last argument fragment is not read on its own
         as a whole tool call. An empty response still sends one chunk.
         """
-        if self.tool_args:
+        if self.tool_args or self.function_args:
             return self.tokens + 1
         return max(self.tokens, 1)
 
@@ -67,10 +70,12 @@ def cut(response: Response, split: Splitter, stop: Sequence[str] | None = None) 
     if stop:
         text = truncate_at_stop(text, stop)
     reasoning = response.reasoning_chunks
+    function_call = response.additional_kwargs.get("function_call")
     return Pieces(
         reasoning=list(reasoning) if reasoning is not None else split(response.reasoning),
         text=text,
         tool_args=[argument_fragments(call, split) for call in response.tool_calls],
+        function_args=(split(function_call.get("arguments", "")) or [""]) if function_call else [],
     )
 
 

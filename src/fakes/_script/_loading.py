@@ -117,6 +117,7 @@ class ResponseSpec(_Spec):
     id: str | None = None
     content_format: Literal["auto", "text", "blocks"] = "auto"
     response_metadata: dict[str, Any] = {}
+    additional_kwargs: dict[str, Any] = {}
     fault: FaultSpec | None = None
     latency: LatencySpec | None = None
     split: Any = None
@@ -350,6 +351,7 @@ def _response(item: str | ResponseSpec, path: str, source: str) -> str | Respons
         id=item.id,
         content_format=item.content_format,
         response_metadata=item.response_metadata,
+        additional_kwargs=item.additional_kwargs,
         fault=fault,
         latency=_latency(item.latency),
         split=_split(item.split, f"{path}.split", source),

@@ -9,6 +9,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any, Literal, TypeVar
 
+from langchain_core.messages import AIMessage, BaseMessage
+
 from .._errors import ScriptError
 from . import _recorded as raw
 from ._cutting import chunk_count
@@ -62,10 +64,64 @@ class _Checker:
         if isinstance(item, Response):
             self.response(item, path)
             return item
+        if isinstance(item, BaseMessage):
+            return self.message(item, path)
+        if callable(item) and not isinstance(item, type):
+            return Response(function=item)
         raise self.fail(
             path,
-            f"expected a string, Response or Fault, got {type(item).__name__}: {item!r}",
+            "expected a string, Response, Fault, AIMessage or a function of (input, "
+            f"options), got {type(item).__name__}: {item!r}",
         )
+
+    def message(self, message: BaseMessage, path: str) -> Response:
+        """An `AIMessage` / `AIMessageChunk`, as the `Response` that streams it."""
+        if not isinstance(message, AIMessage):
+            raise self.fail(
+                path,
+                f"expected the model's answer as an AIMessage or AIMessageChunk, got "
+                f"{type(message).__name__}",
+            )
+        if self.kind == "llm":
+            raise self.fail(path, "an LLM streams plain strings; give the text, not a message")
+        text, reasoning = [], []
+        blocks = message.content if isinstance(message.content, list) else [message.content]
+        for i, block in enumerate(blocks):
+            where = f"{path}.content[{i}]" if isinstance(message.content, list) else path
+            kind = block.get("type") if isinstance(block, dict) else "text"
+            if isinstance(block, str):
+                text.append(block)
+            elif kind == "text":
+                text.append(str(block.get("text", "")))
+            elif kind in ("reasoning", "thinking"):
+                reasoning.append(str(block.get(kind, "")))
+            else:
+                raise self.fail(
+                    where,
+                    f"a {kind!r} content block cannot be streamed from a message; script "
+                    "the chunks field by field with Response(raw_chunks=[...]) instead",
+                )
+        calls = [ToolCall(c["name"], c["args"], id=c.get("id")) for c in message.tool_calls]
+        for i, bad in enumerate(message.invalid_tool_calls):
+            if not bad.get("name"):
+                raise self.fail(f"{path}.invalid_tool_calls[{i}]", "a tool call needs a name")
+            calls.append(
+                ToolCall(str(bad["name"]), raw_args=bad.get("args") or "", id=bad.get("id"))
+            )
+        metadata = dict(message.response_metadata)
+        response = Response(
+            text="".join(text),
+            reasoning="".join(reasoning),
+            tool_calls=calls,
+            usage=dict(message.usage_metadata) if message.usage_metadata else None,
+            finish_reason=metadata.get("finish_reason"),
+            id=message.id,
+            content_format="blocks" if isinstance(message.content, list) else "text",
+            response_metadata=metadata,
+            additional_kwargs=dict(message.additional_kwargs),
+        )
+        self.response(response, path)
+        return response
 
     def response(self, response: Response, path: str) -> None:
         self.expect(response.text, str, f"{path}.text", "a string")
@@ -82,6 +138,9 @@ class _Checker:
         for name in ("finish_reason", "id"):
             self.expect(getattr(response, name), (str, type(None)), f"{path}.{name}", "a string")
         self.expect(response.response_metadata, Mapping, f"{path}.response_metadata", "a mapping")
+        self.additional_kwargs(response, path)
+        if response.function is not None:
+            self.function(response, path)
         split = self.split
         if response.split is not None:
             split = splitter(response.split, source=self.source, path=f"{path}.split")
@@ -111,6 +170,48 @@ class _Checker:
                     "lower after_chunks or lengthen the response",
                 )
 
+    def additional_kwargs(self, response: Response, path: str) -> None:
+        where = f"{path}.additional_kwargs"
+        self.expect(response.additional_kwargs, Mapping, where, "a mapping")
+        if response.additional_kwargs and self.kind == "llm":
+            raise self.fail(where, "an LLM streams plain strings and has no additional_kwargs")
+        call = response.additional_kwargs.get("function_call")
+        if call is not None and not (
+            isinstance(call, Mapping)
+            and isinstance(call.get("name"), str)
+            and isinstance(call.get("arguments", ""), str)
+        ):
+            raise self.fail(
+                f"{where}.function_call",
+                f"expected {{'name': str, 'arguments': str}}, got {call!r}",
+            )
+
+    def function(self, response: Response, path: str) -> None:
+        """A response function computes the whole answer: nothing else shapes it."""
+        if not callable(response.function):
+            raise self.fail(f"{path}.function", f"expected a callable, got {response.function!r}")
+        blank = Response(function=response.function)
+        for name in ("text", "chunks", "reasoning", "reasoning_chunks", "tool_calls", "usage"):
+            if getattr(response, name) != getattr(blank, name):
+                raise self.fail(
+                    f"{path}.{name}",
+                    "a response function computes the answer, so give the "
+                    f"{name} in what it returns, not beside it",
+                )
+
+    def computed(self, result: object, path: str) -> Response:
+        """What a response function returned, checked like a scripted item."""
+        if (
+            isinstance(result, Fault)
+            or (isinstance(result, Response) and result.function is not None)
+            or (callable(result) and not isinstance(result, (Response, BaseMessage)))
+        ):
+            raise self.fail(
+                path,
+                f"a response function must return text, a Response or an AIMessage, got {result!r}",
+            )
+        return self.item(result, path)
+
     def strings(self, chunks: object, path: str, parent: str, *, other: tuple[str, str]) -> None:
         """Exact chunks: a list of strings, given instead of the whole text."""
         if chunks is None:
@@ -133,6 +234,8 @@ class _Checker:
             "finish_reason": response.finish_reason is not None,
             "id": response.id is not None,
             "response_metadata": bool(response.response_metadata),
+            "additional_kwargs": bool(response.additional_kwargs),
+            "function": response.function is not None,
             "split": response.split is not None,
         }
         for name, given in shaping.items():
@@ -294,6 +397,14 @@ def check_clock(clock: object, source: str) -> None:
                 source=source,
                 path="clock",
             )
+
+
+def computed_response(
+    result: object, path: str, *, split: Split, source: str = "script", kind: Kind = "chat"
+) -> Response:
+    """What a response function returned, as a checked `Response`; `ScriptError` if it
+    is not text, a `Response` or an `AIMessage`."""
+    return _Checker(split=split, source=source, kind=kind).computed(result, path)
 
 
 def checked_script(

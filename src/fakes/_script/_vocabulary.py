@@ -8,6 +8,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import MISSING, dataclass, field, fields
 from typing import Any, Literal
 
+from langchain_core.messages import AIMessage
+
 from .._errors import ServerError
 from ._recorded import raw_text
 from ._splitting import Split
@@ -170,6 +172,13 @@ class Response:
     """`text` (a string), `blocks` (content blocks), or `auto`: blocks with reasoning."""
     response_metadata: Mapping[str, Any] = field(default_factory=dict)
     """Extra `response_metadata` on the last chunk."""
+    additional_kwargs: Mapping[str, Any] = field(default_factory=dict)
+    """`additional_kwargs` of the message, on its first chunk; a legacy `function_call`'s
+    arguments stream in fragments after the text, as tool-call arguments do."""
+    function: ResponseFunction | None = None
+    """Compute the answer at call time from the input (messages, or the prompt) and the
+    call's options (`stop`, bound `tools`, ...): it returns text, a `Response` or an
+    `AIMessage`. Given as a bare callable in `responses=[...]` too."""
     fault: Fault | None = None
     """Fail part-way through this response."""
     latency: Latency | None = None
@@ -214,8 +223,28 @@ def finish_reason(response: Response) -> str:
     return "tool_calls" if response.tool_calls else "stop"
 
 
-ScriptItem = str | Response | Fault
-"""What `responses=[...]` accepts: text, a `Response`, or a `Fault` (the call fails)."""
+ResponseFunction = Callable[[Any, Mapping[str, Any]], Any]
+"""`function(input, options)`: input is the list of messages (chat models) or the prompt
+(LLMs); options are the call's keyword arguments; returns text, a `Response` or an
+`AIMessage`."""
+
+ScriptItem = str | Response | Fault | AIMessage | ResponseFunction
+"""What `responses=[...]` accepts: text, a `Response`, a `Fault` (the call fails), an
+`AIMessage` / `AIMessageChunk` (streamed with all its fields), or a function of the
+input and options computing one of these at call time."""
+
+
+def echo(input: Any, options: Mapping[str, Any]) -> str:
+    """A response function that answers with the text of the last input message (or
+    the prompt): `FakeChatModel(responses=[echo], cycle=True)` parrots every call.
+
+    >>> echo("Say it back", {})
+    'Say it back'
+    """
+    if isinstance(input, str):
+        return input
+    return str(input[-1].text) if input else ""
+
 
 Condition = Callable[[Any], bool]
 

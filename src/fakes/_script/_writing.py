@@ -49,6 +49,8 @@ def response_data(response: Response) -> dict[str, Any]:
             data[key] = plain(getattr(response, key))
     if response.response_metadata:
         data["response_metadata"] = plain(response.response_metadata)
+    if response.additional_kwargs:
+        data["additional_kwargs"] = plain(response.additional_kwargs)
     if response.latency is not None:
         data["latency"] = _latency(response.latency)
     if response.fault is not None:

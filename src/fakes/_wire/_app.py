@@ -25,7 +25,7 @@ from .._models._chat_model import FakeChatModel
 from .._models._replay import as_response
 from .._script._vocabulary import Response as ScriptResponse
 from ._anthropic import Messages
-from ._format import Frame, Reply, WireFormat
+from ._format import Frame, Reply, WireFormat, resolved_model_name
 from ._journal import Journal
 from ._ollama import Chat
 from ._openai import ChatCompletions, Completions
@@ -142,7 +142,7 @@ class ProviderApp:
         reply = Reply(
             response,
             pieces,
-            model=str(body.get("model") or self.model.model_name),
+            model=resolved_model_name(str(body.get("model") or self.model.model_name)),
             call_index=call.index,
             input_tokens=int(usage["input_tokens"]),
             output_tokens=int(usage["output_tokens"]),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -81,6 +82,20 @@ class ChatRequests:
 
     def streaming(self, body: dict[str, Any]) -> bool:
         return bool(body.get("stream"))
+
+
+MODEL_RELEASE = "2026-01-01"
+"""The release date a fake provider resolves a model alias to."""
+
+
+def resolved_model_name(requested: str) -> str:
+    """The model a provider answers as: a pinned release of the alias requested
+    (`gpt-fake` -> `gpt-fake-2026-01-01`), as OpenAI and Anthropic answer, so that an
+    integration reporting its configured name instead of the answer is caught. A name
+    that already ends in a release date, or has an Ollama tag (`name:tag`), is kept."""
+    if ":" in requested or re.search(r"(\d{4}-\d{2}-\d{2}|\d{8})$", requested):
+        return requested
+    return f"{requested}-{MODEL_RELEASE}"
 
 
 def arguments(call: ToolCall) -> dict[str, Any]:

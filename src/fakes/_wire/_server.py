@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from .._errors import FakesError
 from .._models._chat_model import FakeChatModel
 from ._app import ProviderApp
-from ._format import WireFormat
+from ._format import WireFormat, resolved_model_name
 from ._journal import Journal
 from ._loopback import LOOPBACK, LoopbackServer
 
@@ -49,6 +49,13 @@ class FakeProviderServer(LoopbackServer):
         self.provider.frame_bytes = frame_bytes
         self.provider.journal = Journal()
         self.cut_at(())
+
+    @staticmethod
+    def answered_model(requested: str) -> str:
+        """The model name the server answers a request for `requested` with: a pinned
+        release of it (`gpt-fake` -> `gpt-fake-2026-01-01`), as real providers resolve
+        an alias; names already ending in a date, or with an Ollama tag, are kept."""
+        return resolved_model_name(requested)
 
     @property
     def journal(self) -> Journal:

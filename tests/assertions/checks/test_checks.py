@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import warnings
 from typing import Any
@@ -9,6 +10,7 @@ from typing import Any
 import pytest
 from langchain_core._api import LangChainDeprecationWarning
 from langchain_core.output_parsers import StrOutputParser
+from langchain_core.prompts import ChatPromptTemplate
 from langchain_core.runnables import RunnableLambda, RunnableParallel
 from langchain_core.tools import tool
 
@@ -19,7 +21,7 @@ from assertions import (
     encode_sse,
     parse_sse,
 )
-from fakes import FakeChatModel, Fault
+from fakes import FakeChatModel, Fault, Response, ServerError
 from tests.assertions import scenarios as s
 from tests.assertions.timeline.test_determinism import SCENARIOS
 
@@ -299,3 +301,109 @@ async def test_a_parent_that_starts_after_its_child_is_caught() -> None:
         events,
         "event 1 (on_chain_start of 'RunnableSequence', run0): the run starts after its child run1",
     )
+
+
+async def test_a_model_that_streams_and_never_ends_inside_a_chain_that_completes() -> None:
+    # The parser starts after the model: a later sibling, but the next step, not a
+    # replacement, so the model's missing end is a real fault.
+    events = await joke_events()
+    events.pop(index_of(events, "on_chat_model_end"))
+    message = check_fails(
+        events,
+        "event 63 (on_chain_end of 'RunnableSequence', run0): the run ends before its child "
+        "run2 ('FakeChatModel') ended; the child never ends after streaming 19 chunk(s). "
+        "A run may lack its end only where the stream itself ended in an error (then pass "
+        "ended_in_error=True",
+    )
+    assert "no later run of the same kind under the same parent took over" in message
+
+
+async def test_a_run_that_never_ends_under_a_filtered_parent_names_the_run_above() -> None:
+    # The sequence is filtered out: the model's missing end is reported at its start.
+    events = list(await acollect_events(s.joke_chain(), {"topic": "parrot"}))
+    events = [e for e in events if e["event"] != "on_chat_model_end"]
+    kept = [e for e in events if e["name"] != "RunnableSequence"]
+    message = check_fails(kept, "event 2 (on_chat_model_start of 'FakeChatModel', run2): ")
+    assert "this run never ends (no *_end or *_error event) after streaming 19 chunk(s)" in message
+
+
+def _events_until_error(chain: Any, given: Any) -> list[dict[str, Any]]:
+    events: list[dict[str, Any]] = []
+
+    async def run() -> None:
+        async for event in chain.astream_events(given, version="v2"):
+            events.append(dict(event))
+
+    with pytest.raises(ServerError):
+        asyncio.run(run())
+    return events
+
+
+def test_a_stream_that_ended_in_an_error_passes_when_said_so() -> None:
+    broken = FakeChatModel(responses=[Response(text="a b c d", fault=Fault(after_chunks=2))])
+    chain = ChatPromptTemplate.from_template("Tell me a joke about {topic}") | broken
+    events = _events_until_error(chain | StrOutputParser(), {"topic": "parrot"})
+    assert not any(e["event"].endswith("_end") and not e["parent_ids"] for e in events)
+    check_event_stream(events, ended_in_error=True)
+    check_fails(events, "event 0 (on_chain_start of 'RunnableSequence', run0): this run never ends")
+
+
+def _model_events(*chunks: Any) -> list[dict[str, Any]]:
+    base = {"run_id": "m", "name": "M", "parent_ids": [], "tags": []}
+    total = chunks[0]
+    for chunk in chunks[1:]:
+        total = total + chunk
+    return [
+        {**base, "event": "on_chat_model_start", "data": {}},
+        *({**base, "event": "on_chat_model_stream", "data": {"chunk": c}} for c in chunks),
+        {**base, "event": "on_chat_model_end", "data": {"output": total}},
+    ]
+
+
+def _usage(input_tokens: int, output_tokens: int, total_tokens: int) -> Any:
+    return {
+        "input_tokens": input_tokens,
+        "output_tokens": output_tokens,
+        "total_tokens": total_tokens,
+    }
+
+
+def test_output_token_deltas_on_many_chunks_pass_as_langchain_judges_them() -> None:
+    from langchain_core.messages import AIMessageChunk
+
+    # Running totals (in 9; out 1, 2, 3) turned into deltas, as ChatPerplexity does.
+    chunks = [
+        AIMessageChunk(content="a", usage_metadata=_usage(9, 1, 10)),
+        AIMessageChunk(content="b", usage_metadata=_usage(0, 1, 1)),
+        AIMessageChunk(content="c", usage_metadata=_usage(0, 1, 1), chunk_position="last"),
+    ]
+    check_event_stream(_model_events(*chunks))
+
+
+def test_input_tokens_on_two_chunks_fail() -> None:
+    from langchain_core.messages import AIMessageChunk
+
+    chunks = [
+        AIMessageChunk(content="a", usage_metadata=_usage(9, 1, 10)),
+        AIMessageChunk(content="b", usage_metadata=_usage(9, 2, 11)),
+    ]
+    check_fails(
+        _model_events(*chunks),
+        "event 3 (on_chat_model_end of 'M', run0): usage input_tokens is reported on chunks "
+        "[0, 1]: chunks add up, so it is counted more than once",
+    )
+
+
+def test_usage_whose_totals_do_not_add_up_fails() -> None:
+    from langchain_core.messages import AIMessageChunk
+
+    # Running totals left as they are on total_tokens only.
+    chunks = [
+        AIMessageChunk(content="a", usage_metadata=_usage(9, 1, 10)),
+        AIMessageChunk(content="b", usage_metadata=_usage(0, 1, 11)),
+    ]
+    message = check_fails(
+        _model_events(*chunks),
+        "event 3 (on_chat_model_end of 'M', run0): the chunks' usage does not add up",
+    )
+    assert message.endswith("\n  expected: 11\n  got:      21")

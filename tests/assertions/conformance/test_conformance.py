@@ -79,6 +79,55 @@ class DropsFragmentsChatOpenAI(ChatOpenAI):
             yield chunk
 
 
+class OutputTwiceChatOpenAI(ChatOpenAI):
+    """Input once, but the final output count on every chunk: the totals come out wrong."""
+
+    def _stream(self, *args: Any, **kwargs: Any) -> Iterator[ChatGenerationChunk]:
+        chunks = list(super()._stream(*args, **kwargs))
+        for chunk in chunks:
+            assert isinstance(chunk.message, AIMessageChunk)
+            if chunk.message.usage_metadata is None:
+                chunk.message.usage_metadata = {
+                    "input_tokens": 0,
+                    "output_tokens": 7,
+                    "total_tokens": 7,
+                }
+            yield chunk
+
+
+class RunningTotalsChatOpenAI(ChatOpenAI):
+    """As ChatPerplexity: the provider's running totals turned into correct deltas, so
+    output tokens are on many chunks and add up to the provider's count."""
+
+    def _stream(self, *args: Any, **kwargs: Any) -> Iterator[ChatGenerationChunk]:
+        chunks = list(super()._stream(*args, **kwargs))
+        final = next(c.message.usage_metadata for c in chunks if c.message.usage_metadata)  # type: ignore[attr-defined]
+        running = [min(i + 1, final["output_tokens"]) for i in range(len(chunks))]
+        running[-1] = final["output_tokens"]
+        before = 0
+        for i, (chunk, total) in enumerate(zip(chunks, running, strict=True)):
+            assert isinstance(chunk.message, AIMessageChunk)
+            delta_in = final["input_tokens"] if i == 0 else 0
+            chunk.message.usage_metadata = {
+                "input_tokens": delta_in,
+                "output_tokens": total - before,
+                "total_tokens": delta_in + total - before,
+            }
+            before = total
+            yield chunk
+
+
+class ConfiguredNameChatOpenAI(ChatOpenAI):
+    """Reports the model it was configured with, not the one the provider answered as."""
+
+    def _stream(self, *args: Any, **kwargs: Any) -> Iterator[ChatGenerationChunk]:
+        for chunk in super()._stream(*args, **kwargs):
+            for metadata in (chunk.message.response_metadata, chunk.generation_info or {}):
+                if metadata.get("model_name"):
+                    metadata["model_name"] = self.model_name
+            yield chunk
+
+
 class NoLastChunkChatOpenAI(ChatOpenAI):
     """Overrides stream() and so never sends a chunk marked chunk_position='last'."""
 
@@ -114,7 +163,23 @@ def suite_for(model_class: type[ChatOpenAI]) -> ChatModelStreamingSuite:
         (
             UsageTwiceChatOpenAI,
             "test_usage_is_reported_once_and_matches",
-            "usage_metadata must be on exactly one chunk",
+            "usage_metadata input_tokens must be on exactly one chunk",
+        ),
+        (
+            OutputTwiceChatOpenAI,
+            "test_usage_is_reported_once_and_matches",
+            (
+                "the chunks' usage must add up to what the provider reported (input 11, output 7, "
+                "total 18); they add up to {'input_tokens': 11, 'output_tokens': 91"
+            ),
+        ),
+        (
+            ConfiguredNameChatOpenAI,
+            "test_model_name_and_finish_reason_come_through",
+            (
+                "got 'gpt-fake'; the request asked for 'gpt-fake' and the provider answered as "
+                "'gpt-fake-2026-01-01'"
+            ),
         ),
         (
             DropsFragmentsChatOpenAI,
@@ -127,7 +192,14 @@ def suite_for(model_class: type[ChatOpenAI]) -> ChatModelStreamingSuite:
             "exactly one chunk, the final one, must have chunk_position='last'",
         ),
     ],
-    ids=["buffers into one chunk", "usage twice", "drops fragments", "no last chunk"],
+    ids=[
+        "buffers into one chunk",
+        "usage twice",
+        "output counted twice",
+        "reports its configured name",
+        "drops fragments",
+        "no last chunk",
+    ],
 )
 def test_a_broken_integration_fails_naming_the_problem(
     broken: type[ChatOpenAI], check: str, message: str
@@ -172,3 +244,61 @@ def test_a_buffering_llm_fails_naming_the_problem() -> None:
     assert "an LLM's stream() must yield several string chunks (is _stream implemented?)" in str(
         raised.value
     )
+
+
+def test_running_totals_turned_into_correct_deltas_pass() -> None:
+    suite = suite_for(RunningTotalsChatOpenAI)
+    suite.test_usage_is_reported_once_and_matches()
+    suite.test_the_event_stream_is_well_formed()
+
+
+class WrongPathChatOpenAI(ChatOpenAI):
+    """Posts to a path the fake does not serve (as ChatGroq's /openai/v1 did)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs["base_url"] = kwargs["base_url"].removesuffix("/v1") + "/openai/v1"
+        super().__init__(**kwargs)
+
+
+@pytest.mark.parametrize(
+    "check",
+    [
+        "test_a_rate_limit_raises_before_any_chunk",
+        "test_a_mid_stream_error_comes_after_the_chunks_received",
+        "test_text_streams_as_several_chunks_in_order",
+        "test_batch_answers_each_input",
+    ],
+)
+def test_a_wrong_path_fails_every_check_with_one_message_naming_it(check: str) -> None:
+    with pytest.raises(pytest.fail.Exception) as raised:
+        getattr(suite_for(WrongPathChatOpenAI), check)()
+    message = str(raised.value)
+    assert message.startswith("the client sent requests the fake provider could not answer:\n")
+    assert "\n  POST /openai/v1/chat/completions -> 404: unknown path" in message
+    assert "\nThe fake serves POST /v1/chat/completions, " in message
+    assert "check that build() gives the client one of them" in message
+
+
+def test_a_fault_check_confirms_the_fault_was_delivered() -> None:
+    # The client raises, but on its own: the scripted 429 never reaches it.
+    class RaisesAnywayChatOpenAI(ChatOpenAI):
+        def _stream(self, *args: Any, **kwargs: Any) -> Iterator[ChatGenerationChunk]:
+            raise ConnectionError("refused before sending")
+
+    with pytest.raises(pytest.fail.Exception) as raised:
+        suite_for(RaisesAnywayChatOpenAI).test_a_rate_limit_raises_before_any_chunk()
+    assert str(raised.value).startswith(
+        "the 429 scripted for this check must reach the client (the client raised, but not "
+        "because of it); the fake's calls raised []; requests: []"
+    ), str(raised.value)
+
+
+def test_an_explicit_test_false_on_an_intermediate_base_is_kept() -> None:
+    class IntermediateSuite(ChatModelStreamingSuite):
+        __test__ = False  # a base of the project's own suites: not collected itself
+
+    class ConcreteSuite(IntermediateSuite):
+        pass
+
+    assert IntermediateSuite.__test__ is False
+    assert ConcreteSuite.__test__ is True

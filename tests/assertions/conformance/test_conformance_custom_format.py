@@ -2,7 +2,7 @@
 
 `LineChat` is a made-up provider: `POST /v1/line-chat` with `{"model", "prompt",
 "stream"}`, answering one `token:<text>` line per token and a closing
-`done:<finish reason>:<input tokens>:<output tokens>` line. `LineChatFormat` is the small
+`done:<finish reason>:<input tokens>:<output tokens>:<model answered>` line. `LineChatFormat` is the small
 adapter that lets the fake server speak it; `LineChatModel` is the integration under test.
 """
 
@@ -41,7 +41,8 @@ class LineChatFormat(ChatRequests):
 
     def _done(self, reply: Reply) -> bytes:
         reason = reply.response.finish_reason or "stop"
-        return f"done:{reason}:{reply.input_tokens}:{reply.output_tokens}\n".encode()
+        done = f"done:{reason}:{reply.input_tokens}:{reply.output_tokens}:{reply.model}"
+        return f"{done}\n".encode()
 
     def frames(self, reply: Reply, body: dict[str, Any]) -> list[Frame]:
         tokens = [
@@ -79,7 +80,7 @@ class LineChatModel(BaseChatModel):
         if kind == "token":
             return ChatGenerationChunk(message=AIMessageChunk(content=json.loads(rest)))
         if kind == "done":
-            reason, input_tokens, output_tokens = rest.split(":")
+            reason, input_tokens, output_tokens, answered = rest.split(":")
             usage = {"input_tokens": int(input_tokens), "output_tokens": int(output_tokens)}
             usage["total_tokens"] = usage["input_tokens"] + usage["output_tokens"]
             return ChatGenerationChunk(
@@ -87,7 +88,7 @@ class LineChatModel(BaseChatModel):
                     content="",
                     chunk_position="last",
                     usage_metadata=usage,  # type: ignore[arg-type]
-                    response_metadata={"finish_reason": reason, "model_name": self.model},
+                    response_metadata={"finish_reason": reason, "model_name": answered},
                 )
             )
         if kind == "error":

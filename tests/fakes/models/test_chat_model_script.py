@@ -362,3 +362,19 @@ def test_a_copy_has_its_own_script_cursor_and_call_log() -> None:
         assert fresh.invoke("x").content == "one"
         assert len(fresh.calls) == 1
     assert len(model.calls) == 1
+
+
+def test_script_errors_lists_the_calls_the_script_could_not_answer_even_if_caught() -> None:
+    from langchain_core.runnables import RunnableLambda
+
+    model = FakeChatModel(responses=["only one"])
+    chain = model.with_fallbacks([RunnableLambda(lambda _: "fallback")])
+    assert chain.invoke("first").content == "only one"
+    assert chain.invoke("second") == "fallback"  # the exhausted script is swallowed
+    assert [call.index for call in model.script_errors] == [1]
+    assert type(model.script_errors[0].error).__name__ == "ScriptExhaustedError"
+    assert model._engine.describe_script_error(model.script_errors[0]).startswith(
+        "  call 1 (invoke, input 'second') of FakeChatModel(model_name='fake-model') raised "
+        "ScriptExhaustedError:\n    FakeChatModel(model_name='fake-model') has no response "
+        "left for call 1 (input 'second')."
+    )

@@ -290,7 +290,7 @@ def test_recording_the_fake_servers_reads_back_their_script() -> None:
             reader = record(server, path)
             read = reader.response()
             assert summary(read) == expected(path, scripted), path
-            assert reader.model == "gpt-fake" and reader.complete
+            assert reader.model == "gpt-fake-2026-01-01" and reader.complete
             assert read.latency is not None
             delays = read.latency.chunk_delays
             assert len(delays) == len(chunk_ends(path, scripted))

@@ -15,7 +15,10 @@ from fakes import FakeChatModel, FakeLLM, Fault, Latency, Response, Rule, Script
     [
         ([], "script: responses: the script is empty; give at least one response or rule"),
         ("hello", "script: responses: expected a list of responses, e.g. ['Hello!']"),
-        ([42], "script: responses[0]: expected a string, Response or Fault, got int: 42"),
+        (
+            [42],
+            "script: responses[0]: expected a string, Response, Fault, AIMessage or a function of (input, options), got int: 42",
+        ),
         (
             [Response(text="a", chunks=["a"])],
             "script: responses[0]: give either text or chunks, not both",
@@ -242,12 +245,12 @@ def test_a_bare_list_is_a_list_of_responses(tmp_path: Path) -> None:
         (
             "a.yaml",
             "responses:\n  - txt: x\n",
-            "{p}: responses[0].txt: unknown key 'txt'; did you mean 'text'? (allowed: text, chunks, reasoning, reasoning_chunks, tool_calls, usage, finish_reason, id, content_format, response_metadata, fault, latency, split, raw_chunks)",
+            "{p}: responses[0].txt: unknown key 'txt'; did you mean 'text'? (allowed: text, chunks, reasoning, reasoning_chunks, tool_calls, usage, finish_reason, id, content_format, response_metadata, additional_kwargs, fault, latency, split, raw_chunks)",
         ),
         (
             "a.yaml",
             "responses:\n  - zzz: x\n",
-            "{p}: responses[0].zzz: unknown key 'zzz'; remove it or fix its spelling (allowed: text, chunks, reasoning, reasoning_chunks, tool_calls, usage, finish_reason, id, content_format, response_metadata, fault, latency, split, raw_chunks)",
+            "{p}: responses[0].zzz: unknown key 'zzz'; remove it or fix its spelling (allowed: text, chunks, reasoning, reasoning_chunks, tool_calls, usage, finish_reason, id, content_format, response_metadata, additional_kwargs, fault, latency, split, raw_chunks)",
         ),
         (
             "a.yaml",
@@ -318,7 +321,7 @@ def test_a_bare_list_is_a_list_of_responses(tmp_path: Path) -> None:
         (
             "a.yaml",
             "responses:\n  -\n",
-            "{p}: responses[0]: expected a mapping or a string of text (allowed: text, chunks, reasoning, reasoning_chunks, tool_calls, usage, finish_reason, id, content_format, response_metadata, fault, latency, split, raw_chunks), got NoneType: None",
+            "{p}: responses[0]: expected a mapping or a string of text (allowed: text, chunks, reasoning, reasoning_chunks, tool_calls, usage, finish_reason, id, content_format, response_metadata, additional_kwargs, fault, latency, split, raw_chunks), got NoneType: None",
         ),
         (
             "a.yaml",

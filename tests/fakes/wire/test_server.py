@@ -312,3 +312,13 @@ def test_split_bytes_cuts_inside_characters() -> None:
 
     pieces = asyncio.run(collect())
     assert pieces == [b"\xe2\x9c", b"\x93\xe2", b"\x9c\x93"]
+
+
+def test_the_server_answers_as_a_resolved_release_of_the_model_asked_for() -> None:
+    with FakeProviderServer(FakeChatModel(responses=["Hi"])) as server:
+        body = {"model": "gpt-fake", "messages": [{"role": "user", "content": "hi"}]}
+        answer = httpx.post(f"{server.openai_base_url}/chat/completions", json=body).json()
+    assert answer["model"] == "gpt-fake-2026-01-01"  # an alias, resolved as providers do
+    assert FakeProviderServer.answered_model("claude-fake-20250101") == "claude-fake-20250101"
+    assert FakeProviderServer.answered_model("gpt-fake-2025-06-30") == "gpt-fake-2025-06-30"
+    assert FakeProviderServer.answered_model("llama-fake:7b") == "llama-fake:7b"
