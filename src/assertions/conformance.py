@@ -265,9 +265,12 @@ class ChatModelStreamingSuite(_ServedSuite):
     def test_model_name_and_finish_reason_come_through(self) -> None:
         with self.serving(TEXT) as (server, model):
             total = add_up(list(model.stream("hi")))
-            # The provider answers as the model the request named (in process: the script's).
-            requests = server.journal.requests
-            sent_model = requests[-1].body.get("model") if requests else server.model.model_name
+            # The provider answers as the model the request named, in its body or its path
+            # (Gemini, Bedrock), as the format read it; in process: the script's model.
+            served = server.journal.requests and server.model.calls
+            sent_model = (
+                server.model.calls[-1].kwargs.get("model") if served else server.model.model_name
+            )
         metadata = total.response_metadata
         _expect(
             metadata.get("model_name") == sent_model,
@@ -275,7 +278,10 @@ class ChatModelStreamingSuite(_ServedSuite):
             f"got {metadata.get('model_name')!r} (the request asked for {sent_model!r})",
         )
         reasons = {
-            k: metadata[k] for k in ("finish_reason", "stop_reason", "done_reason") if k in metadata
+            k: metadata[k]
+            # stopReason: ChatBedrockConverse passes Bedrock's own key on, in camelCase.
+            for k in ("finish_reason", "stop_reason", "done_reason", "stopReason")
+            if k in metadata
         }
         _expect(bool(reasons), "response_metadata must say why the answer ended", f"got {metadata}")
 

@@ -131,9 +131,23 @@ class Converse:
 
     def options(self, body: dict[str, Any]) -> dict[str, Any]:
         options: dict[str, Any] = {"model": body.get("model", "")}
-        tools = (body.get("toolConfig") or {}).get("tools")
-        if tools:
+        config = body.get("toolConfig") or {}
+        tools = [
+            {
+                "type": "function",
+                "function": {
+                    "name": spec.get("name", ""),
+                    "description": spec.get("description", ""),
+                    "parameters": (spec.get("inputSchema") or {}).get("json") or {},
+                },
+            }
+            for spec in (t.get("toolSpec") for t in config.get("tools") or [] if isinstance(t, dict))
+            if isinstance(spec, dict)
+        ]
+        if tools:  # in OpenAI's format, as calls record them (and `bound_tool` reads them)
             options["tools"] = tools
+        if "toolChoice" in config:
+            options["tool_choice"] = config["toolChoice"]
         stop = (body.get("inferenceConfig") or {}).get("stopSequences")
         if stop:
             options["stop"] = list(stop)

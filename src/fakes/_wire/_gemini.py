@@ -112,8 +112,18 @@ class GenerateContent:
         return messages
 
     def options(self, body: dict[str, Any]) -> dict[str, Any]:
-        options: dict[str, Any] = {k: body[k] for k in ("tools", "toolConfig") if k in body}
-        options["model"] = body.get("model", "")
+        options: dict[str, Any] = {"model": body.get("model", "")}
+        tools = [
+            {"type": "function", "function": dict(declaration)}
+            for tool in body.get("tools") or []
+            if isinstance(tool, dict)
+            for declaration in tool.get("functionDeclarations") or []
+            if isinstance(declaration, dict)
+        ]
+        if tools:  # in OpenAI's format, as calls record them (and `bound_tool` reads them)
+            options["tools"] = tools
+        if "toolConfig" in body:
+            options["tool_choice"] = body["toolConfig"]
         config = body.get("generationConfig") or {}
         stop = config.get("stopSequences") if isinstance(config, dict) else None
         if stop:
