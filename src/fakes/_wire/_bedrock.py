@@ -141,7 +141,9 @@ class Converse:
                     "parameters": (spec.get("inputSchema") or {}).get("json") or {},
                 },
             }
-            for spec in (t.get("toolSpec") for t in config.get("tools") or [] if isinstance(t, dict))
+            for spec in (
+                t.get("toolSpec") for t in config.get("tools") or [] if isinstance(t, dict)
+            )
             if isinstance(spec, dict)
         ]
         if tools:  # in OpenAI's format, as calls record them (and `bound_tool` reads them)

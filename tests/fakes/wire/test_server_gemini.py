@@ -201,7 +201,7 @@ def test_frames_split_anywhere_and_a_dropped_connection(fake_provider: Start) ->
     )
     received = []
     # google-genai reads with httpx2 when it is installed, else with httpx.
-    with pytest.raises(Exception) as raised:  # noqa: B017
+    with pytest.raises(Exception) as raised:
         for chunk in gemini(dropped).stream("x"):
             received.append(chunk.text)
     assert "".join(received) == "a b"
@@ -209,7 +209,7 @@ def test_frames_split_anywhere_and_a_dropped_connection(fake_provider: Start) ->
 
 
 def test_a_bad_body_is_a_400_the_strict_check_lists() -> None:
-    with FakeProviderServer(FakeChatModel(responses=[])) as server:
+    with FakeProviderServer(FakeChatModel(responses=["unused"])) as server:
         url = f"{server.url}/v1beta/models/gemini-fake:generateContent"
         reply = httpx.post(url, json={"prompt": "hi"}, headers={"x-goog-api-key": KEY})
     assert reply.status_code == 400
