@@ -149,13 +149,17 @@ def test_a_content_filter_stops_the_answer_for_it(fake_provider: Start) -> None:
         [
             Fault(error=ContentFilterError()),
             Response(text="a b c d", fault=Fault(after_chunks=2, error=ContentFilterError())),
+            Fault(error=ContentFilterError()),
         ]
     )
     blocked = bedrock(server).invoke("x")
     assert (blocked.text, blocked.response_metadata["stopReason"]) == ("", "content_filtered")
     cut = total(list(bedrock(server).stream("x")))
     assert (cut.text, cut.response_metadata["stopReason"]) == ("a b", "content_filtered")
-    assert [type(c.error) for c in server.model.calls] == [ContentFilterError] * 2
+    streamed = total(list(bedrock(server).stream("x")))
+    assert (streamed.text, streamed.response_metadata["stopReason"]) == ("", "content_filtered")
+    assert [r.status for r in server.journal.requests] == [200, 200, 200]
+    assert [type(c.error) for c in server.model.calls] == [ContentFilterError] * 3
 
 
 def test_a_rule_sees_the_system_prompt_and_tool_results(fake_provider: Start) -> None:
