@@ -56,3 +56,31 @@ def test_a_corrupt_message_fails_its_checksum_in_both_decoders() -> None:
         Decoder().feed(bytes(message))
     with pytest.raises(ChecksumMismatch):
         _botocore(bytes(message))
+
+
+def test_headers_of_other_types_are_skipped_as_botocore_reads_them() -> None:
+    """Only string headers matter here; the others are stepped over by their sizes."""
+    import struct
+    from binascii import crc32
+
+    raw = b"".join(
+        [
+            b"\x01t\x00",  # true
+            b"\x01i\x04" + struct.pack("!i", -7),  # int32
+            b"\x01b\x06\x00\x02\xff\x00",  # bytes
+            b"\x01s\x07\x00\x02ok",  # string
+            b"\x01u\x09" + bytes(16),  # uuid
+        ]
+    )
+    prelude = struct.pack("!II", 16 + len(raw) + 2, len(raw))
+    message = prelude + struct.pack("!I", crc32(prelude)) + raw + b"{}"
+    message += struct.pack("!I", crc32(message))
+    assert Decoder().feed(message) == [({"s": "ok"}, b"{}")]
+    [(headers, payload)] = _botocore(message)
+    assert (headers["s"], headers["i"], payload) == ("ok", -7, b"{}")
+    bad = raw + b"\x01x\x0f"  # no such type
+    prelude = struct.pack("!II", 16 + len(bad), len(bad))
+    broken = prelude + struct.pack("!I", crc32(prelude)) + bad
+    broken += struct.pack("!I", crc32(broken))
+    with pytest.raises(EventStreamError, match="unknown event-stream header type 15"):
+        Decoder().feed(broken)
