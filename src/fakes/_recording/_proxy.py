@@ -33,10 +33,11 @@ class RecordingProxy(LoopbackServer):
     """Forwards every request to `upstream` and records each answer as a script response.
 
     Point a client's base URL at the proxy (`openai_base_url`, `anthropic_base_url`,
-    `ollama_base_url`), use it as usual, then `save()` what the provider answered: text,
-    reasoning and argument chunks exactly as they arrived, usage, finish reason, the
-    delay before each chunk, and errors. The client's credentials travel to the
-    provider and nowhere else: headers are never stored, and the file is scrubbed.
+    `ollama_base_url`, `gemini_base_url`), use it as usual, then `save()` what the
+    provider answered: text, reasoning and argument chunks exactly as they arrived,
+    usage, finish reason, the delay before each chunk, and errors. The client's
+    credentials travel to the provider and nowhere else: headers are never stored, and
+    the file is scrubbed.
 
     >>> from fakes import FakeChatModel, FakeProviderServer
     >>> with FakeProviderServer(FakeChatModel(responses=["Hi"])) as provider:
@@ -176,7 +177,8 @@ class RecordingProxy(LoopbackServer):
         if not responses:
             raise FakesError(
                 f"nothing recorded yet; point the client's base URL at {self.url} "
-                "(see openai_base_url, anthropic_base_url, ollama_base_url) and make a call"
+                "(see openai_base_url, anthropic_base_url, ollama_base_url, gemini_base_url) "
+                "and make a call"
             )
         model = next((m for m in models if m), None)
         return dict(scrub(script_data(responses, model_name=model), self.secrets))
