@@ -165,12 +165,12 @@ class ProviderApp:
             if in_band(wire, kind):
                 status = 200  # a safety block, say: an answer, not an HTTP error
             self.journal.record(request.method, path, headers, received, status)
-            first = wire.frames(reply, body)[0]
             if isinstance(call.error, (ConnectionDroppedError, MalformedFrameError)):
                 # The connection breaks before (or within) the first bytes of the answer.
+                first = wire.frames(reply, body)[0]
                 return StreamingResponse(_fail(wire, first, call, call.error), headers=CLOSE)
             if streaming and in_band(wire, kind):
-                failing = _fail(wire, first, call, call.error)
+                failing = _fail(wire, Frame(b""), call, call.error)  # the error frame alone
                 return StreamingResponse(failing, media_type=wire.media_type, headers=CLOSE)
             return self._error(wire, str(call.error), kind, status, **extra)
         self.journal.record(request.method, path, headers, received, 200)
