@@ -288,11 +288,14 @@ class ChatModelStreamingSuite(_ServedSuite):
     def test_model_name_and_finish_reason_come_through(self) -> None:
         with self.serving(TEXT) as (server, model):
             total = add_up(list(model.stream("hi")))
-            # The provider answers as a pinned release of the model the request named
-            # (gpt-fake -> gpt-fake-2026-01-01); in process, the script's own name.
-            requests = server.journal.requests
-            sent_model = requests[-1].body.get("model") if requests else server.model.model_name
-            answered = server.answered_model(sent_model) if requests else sent_model
+            # The provider answers as a pinned release (gpt-fake -> gpt-fake-2026-01-01) of
+            # the model the request named, in its body or its path (Gemini, Bedrock), as the
+            # format read it; in process: the script's own name.
+            served = server.journal.requests and server.model.calls
+            sent_model = (
+                server.model.calls[-1].kwargs.get("model") if served else server.model.model_name
+            )
+            answered = server.answered_model(str(sent_model)) if served else sent_model
         metadata = total.response_metadata
         _expect(
             metadata.get("model_name") == answered,
@@ -302,7 +305,10 @@ class ChatModelStreamingSuite(_ServedSuite):
             f"the provider answered as {answered!r}",
         )
         reasons = {
-            k: metadata[k] for k in ("finish_reason", "stop_reason", "done_reason") if k in metadata
+            k: metadata[k]
+            # stopReason: ChatBedrockConverse passes Bedrock's own key on, in camelCase.
+            for k in ("finish_reason", "stop_reason", "done_reason", "stopReason")
+            if k in metadata
         }
         _expect(bool(reasons), "response_metadata must say why the answer ended", f"got {metadata}")
 

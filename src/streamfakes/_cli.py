@@ -139,7 +139,13 @@ def _record(upstream: str, out: str, answers: int, *, port: int, host: str) -> i
 def _print_base_urls(server: LoopbackServer) -> None:
     print(f"  OpenAI (openai SDK, ChatOpenAI, OpenAI): base_url={server.openai_base_url}")
     print(f"  Anthropic (anthropic SDK, ChatAnthropic): base_url={server.anthropic_base_url}")
-    print(f"  Ollama (ollama client, ChatOllama): base_url={server.ollama_base_url}", flush=True)
+    print(f"  Ollama (ollama client, ChatOllama): base_url={server.ollama_base_url}")
+    print(f"  Gemini (google-genai, ChatGoogleGenerativeAI): base_url={server.gemini_base_url}")
+    print(
+        f"  Bedrock Converse (boto3, ChatBedrockConverse): "
+        f"endpoint_url={server.bedrock_endpoint_url}",
+        flush=True,
+    )
 
 
 def _check(path: str, *, llm: bool) -> int:

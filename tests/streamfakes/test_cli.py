@@ -210,3 +210,15 @@ def test_check_reports_each_responses_problem_at_once(
     assert err[0] == f"error: {script}: 2 problems:"
     assert err[1].startswith("  responses[0].fault.after_chunks: this response streams 1 chunk")
     assert err[2] == "  responses[2]: give either text or chunks, not both"
+
+
+def test_the_base_urls_printed_name_every_client(capsys: pytest.CaptureFixture[str]) -> None:
+    from fakes import FakeChatModel, FakeProviderServer
+    from streamfakes._cli import _print_base_urls
+
+    server = FakeProviderServer(FakeChatModel(responses=["x"]), port=8765)
+    _print_base_urls(server)
+    assert capsys.readouterr().out.splitlines()[-2:] == [
+        "  Gemini (google-genai, ChatGoogleGenerativeAI): base_url=http://127.0.0.1:8765",
+        "  Bedrock Converse (boto3, ChatBedrockConverse): endpoint_url=http://127.0.0.1:8765",
+    ]

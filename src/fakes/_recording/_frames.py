@@ -38,9 +38,13 @@ def provider_error(message: str, kind: str = "", status: int | None = None) -> P
 
 def read_error(error: Any, status: int | None = None) -> ProviderError:
     """The error an error frame or body describes: `{"message", "type", "code"}`
-    (OpenAI, Anthropic) or a bare message (Ollama); `status` when a body came with one."""
+    (OpenAI, Anthropic; Gemini's numeric `code` is the HTTP status) or a bare message
+    (Ollama); `status` when a body came with one."""
     if not isinstance(error, dict):
         return provider_error(str(error), status=status)
+    code = error.get("code")
+    if status is None and isinstance(code, int) and 400 <= code < 600:
+        status = code  # Gemini's errors carry the HTTP status as their code
     kind = " ".join(as_text(error.get(key)) for key in ("type", "code"))
     return provider_error(as_text(error.get("message")) or str(error), kind, status)
 

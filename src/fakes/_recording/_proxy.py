@@ -20,7 +20,7 @@ from .._script._writing import script_data, write_script
 from .._secrets import scrub
 from .._wire._app import CLOSE
 from .._wire._loopback import LOOPBACK, LoopbackServer
-from ._readback import provider_error, read_whole, stream_reader
+from ._readback import model_in_path, provider_error, read_whole, stream_reader
 
 # Hop-by-hop headers, and those httpx sets itself; the rest (credentials included) are
 # passed on untouched and never stored.
@@ -33,10 +33,11 @@ class RecordingProxy(LoopbackServer):
     """Forwards every request to `upstream` and records each answer as a script response.
 
     Point a client's base URL at the proxy (`openai_base_url`, `anthropic_base_url`,
-    `ollama_base_url`), use it as usual, then `save()` what the provider answered: text,
-    reasoning and argument chunks exactly as they arrived, usage, finish reason, the
-    delay before each chunk, and errors. The client's credentials travel to the
-    provider and nowhere else: headers are never stored, and the file is scrubbed.
+    `ollama_base_url`, `gemini_base_url`), use it as usual, then `save()` what the
+    provider answered: text, reasoning and argument chunks exactly as they arrived,
+    usage, finish reason, the delay before each chunk, and errors. The client's
+    credentials travel to the provider and nowhere else: headers are never stored, and
+    the file is scrubbed.
 
     >>> from fakes import FakeChatModel, FakeProviderServer
     >>> with FakeProviderServer(FakeChatModel(responses=["Hi"])) as provider:
@@ -100,7 +101,7 @@ class RecordingProxy(LoopbackServer):
             message = f"the recording proxy could not reach {self.upstream}: {error!r}"
             error_body = {"error": {"message": message, "type": "proxy_error"}}
             return JSONResponse(error_body, 502, headers=CLOSE)
-        requested = _requested_model(body)
+        requested = _requested_model(body) or model_in_path(request.url.path)
         passed = {k: v for k, v in upstream.headers.items() if k.lower() not in _NOT_FORWARDED}
         passed.pop("content-encoding", None)  # httpx hands on decoded bytes
         passed.update(CLOSE)  # as the fake server does: no pooled socket to the proxy
@@ -122,6 +123,7 @@ class RecordingProxy(LoopbackServer):
         streamed = upstream.headers.get("content-type", "").split(";")[0] in (
             "text/event-stream",
             "application/x-ndjson",
+            "application/vnd.amazon.eventstream",  # Bedrock's ConverseStream
         )
         reader = stream_reader(path) if streamed and upstream.status_code < 400 else None
         whole = bytearray()
@@ -175,7 +177,8 @@ class RecordingProxy(LoopbackServer):
         if not responses:
             raise FakesError(
                 f"nothing recorded yet; point the client's base URL at {self.url} "
-                "(see openai_base_url, anthropic_base_url, ollama_base_url) and make a call"
+                "(see openai_base_url, anthropic_base_url, ollama_base_url, gemini_base_url) "
+                "and make a call"
             )
         model = next((m for m in models if m), None)
         return dict(scrub(script_data(responses, model_name=model), self.secrets))

@@ -14,10 +14,12 @@ from typing import Any, Protocol
 from .._script._vocabulary import Fault, Response
 from ._frames import provider_error, read_error
 from ._read_anthropic import MessagesStream, whole_message
+from ._read_bedrock import ConverseStream, whole_converse
+from ._read_gemini import GenerateContentStream, whole_generate_content
 from ._read_ollama import OllamaStream, whole_ollama
 from ._read_openai import ChatCompletionsStream, CompletionsStream, whole_chat, whole_completion
 
-__all__ = ["StreamReader", "provider_error", "read_whole", "stream_reader"]
+__all__ = ["StreamReader", "model_in_path", "provider_error", "read_whole", "stream_reader"]
 
 
 class StreamReader(Protocol):
@@ -43,6 +45,8 @@ def stream_reader(path: str) -> StreamReader | None:
         "completions": CompletionsStream,
         "messages": MessagesStream,
         "ollama": OllamaStream,
+        "gemini": GenerateContentStream,
+        "bedrock": ConverseStream,
     }
     kind = _endpoint(path)
     return readers[kind]() if kind else None
@@ -57,6 +61,9 @@ def read_whole(path: str, body: Any, status: int | None = None) -> Response | No
         "completions": whole_completion,
         "messages": whole_message,
         "ollama": whole_ollama,
+        "gemini": whole_generate_content,
+        # Bedrock's error bodies are `{"__type", "message"}`: its reader takes the status.
+        "bedrock": lambda answer: whole_converse(answer, status),
     }
     kind = _endpoint(path)
     if not kind or not isinstance(body, dict):
@@ -67,10 +74,25 @@ def read_whole(path: str, body: Any, status: int | None = None) -> Response | No
     return readers[kind](body)
 
 
+def model_in_path(path: str) -> str | None:
+    """The model a Gemini or Bedrock path names (their bodies name none), else None."""
+    path = path.split("?", 1)[0]
+    kind = _endpoint(path)
+    if kind == "gemini":
+        return path.split("/models/", 1)[1].rsplit(":", 1)[0]
+    if kind == "bedrock":
+        return path.removeprefix("/model/").rsplit("/", 1)[0]
+    return None
+
+
 def _endpoint(path: str) -> str:
     """Which format a path speaks, by its end: proxied OpenAI-compatible servers put
     their own prefix before `/chat/completions` (`/openai/v1/...`, `/api/v1/...`)."""
     path = path.split("?", 1)[0].rstrip("/")
+    if "/models/" in path and path.endswith(("GenerateContent", ":generateContent")):
+        return "gemini"  # /{version}/models/{model}:(stream)GenerateContent
+    if path.startswith("/model/") and path.endswith(("/converse", "/converse-stream")):
+        return "bedrock"  # /model/{modelId}/converse(-stream)
     ends = {
         "/chat/completions": "chat",
         "/completions": "completions",

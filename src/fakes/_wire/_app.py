@@ -25,12 +25,21 @@ from .._models._chat_model import FakeChatModel
 from .._models._replay import as_response
 from .._script._vocabulary import Response as ScriptResponse
 from ._anthropic import Messages
-from ._format import Frame, Reply, WireFormat, resolved_model_name
+from ._bedrock import Converse
+from ._format import Frame, Reply, WireFormat, in_band, resolved_model_name, routed
+from ._gemini import GenerateContent
 from ._journal import Journal
 from ._ollama import Chat
 from ._openai import ChatCompletions, Completions
 
-FORMATS: tuple[WireFormat, ...] = (ChatCompletions(), Completions(), Messages(), Chat())
+FORMATS: tuple[WireFormat, ...] = (
+    ChatCompletions(),
+    Completions(),
+    Messages(),
+    Chat(),
+    *GenerateContent.both(),
+    *Converse.both(),
+)
 # Each response closes its connection: clients that cache a connection pool across event
 # loops (ChatOpenAI does, per base URL) then never reuse a socket of a closed loop.
 CLOSE = {"connection": "close"}
@@ -124,6 +133,7 @@ class ProviderApp:
         if problem is not None:
             self.journal.record(request.method, path, headers, body, 400, reason=problem)
             return self._error(wire, problem, "invalid_request_error", 400)
+        received, body = body, routed(wire, body, request.path_params)
         streaming = wire.streaming(body)
         engine = self.model._engine
         messages = wire.messages(body)
@@ -133,7 +143,7 @@ class ProviderApp:
         except FakesError as error:
             # 400 with x-should-retry: false, so an SDK does not retry a script error.
             reason = f"streamfakes: {error}"
-            self.journal.record(request.method, path, headers, body, 400, reason=reason)
+            self.journal.record(request.method, path, headers, received, 400, reason=reason)
             return self._error(wire, reason, "script_error", 400, **{"x-should-retry": "false"})
         stop = options.get("stop")
         response = as_response(response)  # recorded chunks, in the script's own terms
@@ -152,13 +162,18 @@ class ProviderApp:
         if fault is not None and (fault.after_chunks == 0 or not streaming):
             call.error = fault.exception()
             status, kind, extra = status_of(call.error)
-            self.journal.record(request.method, path, headers, body, status)
+            if in_band(wire, kind):
+                status = 200  # a safety block, say: an answer, not an HTTP error
+            self.journal.record(request.method, path, headers, received, status)
             if isinstance(call.error, (ConnectionDroppedError, MalformedFrameError)):
                 # The connection breaks before (or within) the first bytes of the answer.
                 first = wire.frames(reply, body)[0]
                 return StreamingResponse(_fail(wire, first, call, call.error), headers=CLOSE)
+            if streaming and in_band(wire, kind):
+                failing = _fail(wire, Frame(b""), call, call.error)  # the error frame alone
+                return StreamingResponse(failing, media_type=wire.media_type, headers=CLOSE)
             return self._error(wire, str(call.error), kind, status, **extra)
-        self.journal.record(request.method, path, headers, body, 200)
+        self.journal.record(request.method, path, headers, received, 200)
         if not streaming:
             delays = engine.delays(response, pieces.count, call.index)
             if delays:

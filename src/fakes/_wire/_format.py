@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -69,6 +70,25 @@ class WireFormat(Protocol):
 
     def error_frame(self, message: str, kind: str, status: int) -> bytes:
         """How an error mid-stream looks on the wire."""
+
+
+# Two optional parts of a format (looked up on the adapter, so formats without them work):
+#   routed(body, params) -> body: the body the other methods read, with what the request
+#       path says (Gemini and Bedrock name the model there, not in the body); `params`
+#       are the path's `{name}` parts. The journal keeps the body as it was received.
+#   in_band_faults: the fault kinds ("content_filter") the format answers with a 200 and
+#       its own frames (a Gemini safety block), not with an HTTP error.
+
+
+def routed(wire: WireFormat, body: Any, params: Mapping[str, str]) -> Any:
+    """The body `wire` reads: the request's, with what its path says (if it reads that)."""
+    route = getattr(wire, "routed", None)
+    return route(body, params) if route is not None and params else body
+
+
+def in_band(wire: WireFormat, kind: str) -> bool:
+    """Whether `wire` answers a fault of this kind inside a 200 answer."""
+    return kind in getattr(wire, "in_band_faults", ())
 
 
 class ChatRequests:

@@ -76,6 +76,17 @@ class LoopbackServer:
         """`base_url` for the ollama client and ChatOllama."""
         return self.url
 
+    @property
+    def gemini_base_url(self) -> str:
+        """`base_url` for ChatGoogleGenerativeAI (and the google-genai SDK's
+        `HttpOptions(base_url=...)`), which adds the API version itself."""
+        return self.url
+
+    @property
+    def bedrock_endpoint_url(self) -> str:
+        """`endpoint_url` for ChatBedrockConverse (and boto3's `bedrock-runtime` client)."""
+        return self.url
+
     def start(self, timeout: float = 10.0) -> Self:
         """Bind the port (0: any free one) and serve in a background thread."""
         if self._thread is not None:

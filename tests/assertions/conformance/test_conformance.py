@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from botocore.config import Config
 from langchain_anthropic import ChatAnthropic
 from langchain_core.language_models import BaseChatModel, BaseLLM
 from langchain_core.messages import AIMessageChunk
@@ -302,3 +304,67 @@ def test_an_explicit_test_false_on_an_intermediate_base_is_kept() -> None:
 
     assert IntermediateSuite.__test__ is False
     assert ConcreteSuite.__test__ is True
+
+
+# -- the formats that name the model in the path: Gemini and Bedrock Converse --------
+
+
+class TestChatGoogleGenerativeAIConformance(ChatModelStreamingSuite):
+    has_raw_tool_arguments = False  # Gemini sends function-call arguments parsed
+    has_reasoning = True
+
+    def build(self, server: FakeProviderServer) -> BaseChatModel:
+        from langchain_google_genai import ChatGoogleGenerativeAI
+
+        # max_retries=1 is one attempt: the google-genai SDK reads 0 as "its default".
+        return ChatGoogleGenerativeAI(
+            model="gemini-fake",
+            base_url=server.gemini_base_url,
+            api_key="fake-google-key",
+            max_retries=1,
+            include_thoughts=True,
+        )
+
+
+class TestChatBedrockConverseConformance(ChatModelStreamingSuite):
+    has_reasoning = True
+
+    @pytest.fixture(autouse=True)
+    def _fake_aws_credentials(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        for name, value in FAKE_AWS_ENV.items():
+            monkeypatch.setenv(name, value)
+
+    def build(self, server: FakeProviderServer) -> BaseChatModel:
+        from langchain_aws import ChatBedrockConverse
+
+        # ChatBedrockConverse(endpoint_url=...) builds two boto3 clients, each loading
+        # botocore's service models anew (0.1-0.4 s); the suite builds a model per check,
+        # so the clients come from one boto3 session, pointed at the same endpoint_url.
+        clients = {
+            name: _aws_session().client(
+                service,
+                endpoint_url=server.bedrock_endpoint_url,
+                region_name="us-east-1",
+                config=Config(retries={"max_attempts": 0}),
+            )
+            for name, service in (("client", "bedrock-runtime"), ("bedrock_client", "bedrock"))
+        }
+        return ChatBedrockConverse(model="anthropic.claude-3-haiku-20240307-v1:0", **clients)
+
+
+@functools.cache
+def _aws_session() -> Any:
+    import boto3
+
+    return boto3.Session()
+
+
+FAKE_AWS_ENV = {
+    "AWS_ACCESS_KEY_ID": "AKIAFAKEFAKEFAKEFAKE",
+    "AWS_SECRET_ACCESS_KEY": "fake-secret-access-key",
+    "AWS_DEFAULT_REGION": "us-east-1",
+    # No profile, config file or instance metadata: nothing but these fakes is read.
+    "AWS_CONFIG_FILE": "/nonexistent/aws-config",
+    "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent/aws-credentials",
+    "AWS_EC2_METADATA_DISABLED": "true",
+}

@@ -130,7 +130,10 @@ def test_bad_requests_get_json_errors_and_the_server_keeps_serving(fake_provider
         assert missing.status_code == 404
         assert missing.json()["error"]["message"] == (
             "no such endpoint: POST /v1/nowhere; the fake serves POST /v1/chat/completions, "
-            "POST /v1/completions, POST /v1/messages, POST /api/chat"
+            "POST /v1/completions, POST /v1/messages, POST /api/chat, "
+            "POST /{version}/models/{model}:streamGenerateContent, "
+            "POST /{version}/models/{model}:generateContent, "
+            "POST /model/{model:path}/converse-stream, POST /model/{model:path}/converse"
         )
         broken = http.post("/v1/chat/completions", content=b"{not json")
         assert broken.status_code == 400
@@ -322,3 +325,65 @@ def test_the_server_answers_as_a_resolved_release_of_the_model_asked_for() -> No
     assert FakeProviderServer.answered_model("claude-fake-20250101") == "claude-fake-20250101"
     assert FakeProviderServer.answered_model("gpt-fake-2025-06-30") == "gpt-fake-2025-06-30"
     assert FakeProviderServer.answered_model("llama-fake:7b") == "llama-fake:7b"
+
+
+class _RoutedLines:
+    """A made-up format with the two optional parts: the model in the path, and
+    content filters answered in band."""
+
+    path = "/lines/{model}"
+    media_type = "text/plain"
+    in_band_faults = frozenset({"content_filter"})
+
+    def problem(self, body: Any) -> str | None:
+        return None if isinstance(body, dict) else "expected a JSON object"
+
+    def routed(self, body: dict[str, Any], params: dict[str, str]) -> dict[str, Any]:
+        return {**body, "model": params["model"]}
+
+    def streaming(self, body: dict[str, Any]) -> bool:
+        return True
+
+    def messages(self, body: dict[str, Any]) -> list[Any]:
+        from langchain_core.messages import HumanMessage
+
+        return [HumanMessage(str(body.get("prompt", "")))]
+
+    def options(self, body: dict[str, Any]) -> dict[str, Any]:
+        return {"model": body["model"]}
+
+    def frames(self, reply: Any, body: dict[str, Any]) -> list[Any]:
+        from fakes import Frame
+
+        lines = [Frame(f"{reply.model}: {p}\n".encode(), chunk=True) for p in reply.pieces.text]
+        return [*lines, Frame(b"end\n")]
+
+    def whole(self, reply: Any) -> dict[str, Any]:
+        return {"text": reply.text}
+
+    def error_body(self, message: str, kind: str, status: int) -> dict[str, Any]:
+        return {"error": message}
+
+    def error_frame(self, message: str, kind: str, status: int) -> bytes:
+        return f"{kind}: {message}\n".encode()
+
+
+def test_a_format_may_read_its_path_and_answer_faults_in_band() -> None:
+    from fakes import ContentFilterError
+
+    script = FakeChatModel(
+        responses=[
+            "a b",
+            Fault(error=ContentFilterError("no")),
+            Fault(error=RateLimitError(retry_after=0)),
+        ]
+    )
+    with FakeProviderServer(script, formats=[_RoutedLines()]) as server:
+        answers = [httpx.post(f"{server.url}/lines/m-7", json={"prompt": "x"}) for _ in range(3)]
+    assert [(a.status_code, a.text) for a in answers] == [
+        (200, "m-7-2026-01-01: a\nm-7-2026-01-01:  b\nend\n"),  # the answered release
+        (200, "content_filter: no\n"),
+        (429, '{"error":"rate limit exceeded; retry after 0s"}'),
+    ]
+    assert [r.body for r in server.journal.requests] == [{"prompt": "x"}] * 3  # as received
+    assert [c.kwargs["model"] for c in script.calls] == ["m-7"] * 3

@@ -51,11 +51,43 @@ def _clients(server: FakeProviderServer) -> dict[str, Any]:
     }
 
 
-@pytest.mark.parametrize("client", ["openai", "anthropic", "ollama"])
+def _gemini(server: FakeProviderServer) -> Any:
+    from langchain_google_genai import ChatGoogleGenerativeAI
+
+    return ChatGoogleGenerativeAI(
+        model="gemini-fake", base_url=server.gemini_base_url, api_key="k-test", max_retries=1
+    )
+
+
+def _bedrock(server: FakeProviderServer) -> Any:
+    from langchain_aws import ChatBedrockConverse
+
+    return ChatBedrockConverse(
+        model="anthropic.claude-3-haiku-20240307-v1:0",
+        endpoint_url=server.bedrock_endpoint_url,
+        region_name="us-east-1",
+        max_retries=0,
+    )
+
+
+FAKE_AWS = {
+    "AWS_ACCESS_KEY_ID": "AKIAFAKEFAKEFAKEFAKE",
+    "AWS_SECRET_ACCESS_KEY": "fake-secret-access-key",
+    "AWS_CONFIG_FILE": "/nonexistent/aws-config",
+    "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent/aws-credentials",
+    "AWS_EC2_METADATA_DISABLED": "true",
+}
+
+
+@pytest.mark.parametrize("client", ["openai", "anthropic", "ollama", "gemini", "bedrock"])
 def test_clients_read_the_same_message_wherever_the_bytes_are_cut(
-    server: FakeProviderServer, client: str
+    server: FakeProviderServer, client: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    model = _clients(server)[client].bind_tools([WEATHER])
+    for name, value in FAKE_AWS.items():
+        monkeypatch.setenv(name, value)
+    built = {"gemini": _gemini, "bedrock": _bedrock}
+    chat = built[client](server) if client in built else _clients(server)[client]
+    model = chat.bind_tools([WEATHER])
 
     @settings(max_examples=25)
     @given(byte_cuts(max_offset=1500))
