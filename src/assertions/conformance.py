@@ -274,9 +274,9 @@ class ChatModelStreamingSuite(_ServedSuite):
             "response_metadata['model_name'] must name the model the provider answered as",
             f"got {metadata.get('model_name')!r} (the request asked for {sent_model!r})",
         )
-        reasons = {
-            k: metadata[k] for k in ("finish_reason", "stop_reason", "done_reason") if k in metadata
-        }
+        # The Responses API says it with `status` (and `incomplete_details`).
+        said = ("finish_reason", "stop_reason", "done_reason", "status")
+        reasons = {k: metadata[k] for k in said if k in metadata}
         _expect(bool(reasons), "response_metadata must say why the answer ended", f"got {metadata}")
 
     def test_batch_answers_each_input(self) -> None:

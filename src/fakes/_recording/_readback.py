@@ -14,8 +14,9 @@ from typing import Any, Protocol
 from .._script._vocabulary import Fault, Response
 from ._frames import provider_error, read_error
 from ._read_anthropic import MessagesStream, whole_message
-from ._read_ollama import OllamaStream, whole_ollama
+from ._read_ollama import GenerateStream, OllamaStream, whole_generate, whole_ollama
 from ._read_openai import ChatCompletionsStream, CompletionsStream, whole_chat, whole_completion
+from ._read_responses import ResponsesStream, whole_responses
 
 __all__ = ["StreamReader", "provider_error", "read_whole", "stream_reader"]
 
@@ -41,8 +42,10 @@ def stream_reader(path: str) -> StreamReader | None:
     readers: dict[str, Callable[[], StreamReader]] = {
         "chat": ChatCompletionsStream,
         "completions": CompletionsStream,
+        "responses": ResponsesStream,
         "messages": MessagesStream,
         "ollama": OllamaStream,
+        "generate": GenerateStream,
     }
     kind = _endpoint(path)
     return readers[kind]() if kind else None
@@ -55,8 +58,10 @@ def read_whole(path: str, body: Any, status: int | None = None) -> Response | No
     readers: dict[str, Callable[[dict[str, Any]], Response]] = {
         "chat": whole_chat,
         "completions": whole_completion,
+        "responses": whole_responses,
         "messages": whole_message,
         "ollama": whole_ollama,
+        "generate": whole_generate,
     }
     kind = _endpoint(path)
     if not kind or not isinstance(body, dict):
@@ -74,8 +79,10 @@ def _endpoint(path: str) -> str:
     ends = {
         "/chat/completions": "chat",
         "/completions": "completions",
+        "/responses": "responses",
         "/v1/messages": "messages",
         "/api/chat": "ollama",
+        "/api/generate": "generate",
     }
     # Dicts keep order: "/chat/completions" is tried before "/completions".
     return next((kind for end, kind in ends.items() if path.endswith(end)), "")

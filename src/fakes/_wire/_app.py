@@ -27,13 +27,28 @@ from .._script._vocabulary import Response as ScriptResponse
 from ._anthropic import Messages
 from ._format import Frame, Reply, WireFormat
 from ._journal import Journal
-from ._ollama import Chat
+from ._ollama import Chat, Generate
 from ._openai import ChatCompletions, Completions
+from ._responses import Responses
 
-FORMATS: tuple[WireFormat, ...] = (ChatCompletions(), Completions(), Messages(), Chat())
+FORMATS: tuple[WireFormat, ...] = (
+    ChatCompletions(),
+    Completions(),
+    Responses(),
+    Messages(),
+    Chat(),
+    Generate(),
+)
 # Each response closes its connection: clients that cache a connection pool across event
 # loops (ChatOpenAI does, per base URL) then never reuse a socket of a closed loop.
 CLOSE = {"connection": "close"}
+
+
+def mounted(built_in: Sequence[WireFormat], own: Sequence[WireFormat]) -> tuple[WireFormat, ...]:
+    """The formats served, one per path: your own replace a built-in one on its path."""
+    by_path = {f.path: f for f in built_in}
+    by_path.update((f.path, f) for f in own)
+    return tuple(by_path.values())
 
 
 class DroppedConnection(Exception):
@@ -66,7 +81,7 @@ class ProviderApp:
         self.frame_bytes = frame_bytes
         self.cuts: tuple[int, ...] = ()
         self.journal = Journal()
-        self.formats = (*FORMATS, *formats)
+        self.formats = mounted(FORMATS, formats)
         routes = [Route(f.path, self._endpoint(f), methods=["POST"]) for f in self.formats]
         self.app = Starlette(routes=routes)
         self.app.add_exception_handler(404, self.not_found)
