@@ -25,6 +25,7 @@ from .._models._chat_model import FakeChatModel
 from .._models._replay import as_response
 from .._script._vocabulary import Response as ScriptResponse
 from ._anthropic import Messages
+from ._dialects import DIALECTS
 from ._format import Frame, Reply, WireFormat
 from ._journal import Journal
 from ._ollama import Chat, Generate
@@ -97,10 +98,11 @@ class ProviderApp:
             dict(request.headers),
             None,
             404,
-            reason="unknown path",
+            reason="unknown path" + _dialect_hint(request.url.path),
         )
         paths = ", ".join(f"POST {f.path}" for f in self.formats)
         message = f"no such endpoint: {request.method} {request.url.path}; the fake serves {paths}"
+        message += _dialect_hint(request.url.path)
         return JSONResponse(
             {"error": {"message": message, "type": "not_found"}}, 404, headers=CLOSE
         )
@@ -226,6 +228,14 @@ async def _fail(
         raise DroppedConnection(str(error))
     status, kind, _ = status_of(error)
     yield wire.error_frame(str(error), kind, status)
+
+
+def _dialect_hint(path: str) -> str:
+    """How to serve an OpenAI-compatible provider whose path the fake does not serve."""
+    for name, dialect in DIALECTS.items():
+        if dialect.path == path:
+            return f"; serve it with formats=[ChatCompletions(DIALECTS[{name!r}])]"
+    return ""
 
 
 def _matched_stop(text: str, stop: Any) -> str | None:

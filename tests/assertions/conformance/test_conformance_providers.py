@@ -7,6 +7,7 @@ from typing import ClassVar
 
 import httpx
 import pytest
+from fireworks import AsyncFireworks
 from langchain_core.language_models import BaseChatModel, BaseLLM
 from langchain_deepseek import ChatDeepSeek
 from langchain_fireworks import ChatFireworks
@@ -17,7 +18,6 @@ from langchain_openai import ChatOpenAI
 from langchain_perplexity import ChatPerplexity
 from langchain_together import ChatTogether
 from langchain_xai import ChatXAI
-from fireworks import AsyncFireworks
 from perplexity import AsyncPerplexity, Perplexity
 
 from assertions import StreamAssertionError
