@@ -7,13 +7,13 @@ server, which then answers on the dialect's path instead of OpenAI's:
 >>> from fakes import ChatCompletions, DIALECTS, FakeChatModel, FakeProviderServer
 >>> groq = ChatCompletions(DIALECTS["groq"])
 >>> with FakeProviderServer(FakeChatModel(responses=["Hi"]), formats=[groq]) as server:
-...     [f.path for f in server.provider.formats][:1]
-['/openai/v1/chat/completions']
+...     groq in server.provider.formats
+True
 """
 
 from __future__ import annotations
 
-from types import MappingProxyType
+from collections.abc import Iterator, Mapping
 
 from ._openai import Dialect
 
@@ -50,7 +50,32 @@ PERPLEXITY = Dialect(
     errors="event",  # the perplexity SDK raises only on `event: error`
 )
 
-DIALECTS = MappingProxyType(
-    {d.name: d for d in (OPENAI, MISTRAL, DEEPSEEK, XAI, GROQ, FIREWORKS, TOGETHER, PERPLEXITY)}
-)
-"""Every shipped dialect, by provider name."""
+
+class Dialects(Mapping[str, Dialect]):
+    """Every shipped dialect, by provider name (read-only).
+
+    >>> sorted(DIALECTS)[:3]
+    ['deepseek', 'fireworks', 'groq']
+    """
+
+    def __init__(self, *dialects: Dialect) -> None:
+        self._by_name = {d.name: d for d in dialects}
+
+    def __getitem__(self, name: str) -> Dialect:
+        try:
+            return self._by_name[name]
+        except KeyError:
+            known = ", ".join(self._by_name)
+            raise KeyError(f"no dialect {name!r}; the shipped ones are {known}") from None
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._by_name)
+
+    def __len__(self) -> int:
+        return len(self._by_name)
+
+    def __repr__(self) -> str:
+        return f"Dialects({', '.join(self._by_name)})"
+
+
+DIALECTS = Dialects(OPENAI, MISTRAL, DEEPSEEK, XAI, GROQ, FIREWORKS, TOGETHER, PERPLEXITY)

@@ -376,3 +376,8 @@ def test_chat_mistral_ai_reads_the_fragments_of_the_first_tool_call() -> None:
     assert [(c["name"], c["args"]) for c in message.tool_calls] == [
         ("get_weather", {"city": "Paris"})
     ]
+
+
+def test_an_unknown_dialect_names_the_shipped_ones() -> None:
+    with pytest.raises(KeyError, match="no dialect 'openrouter'; the shipped ones are openai, "):
+        DIALECTS["openrouter"]
