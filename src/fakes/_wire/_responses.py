@@ -155,7 +155,7 @@ class Responses:
     def _usage(self, reply: Reply) -> dict[str, Any]:
         return {
             "input_tokens": reply.input_tokens,
-            "input_tokens_details": {"cached_tokens": 0},
+            "input_tokens_details": {"cached_tokens": 0, "cache_write_tokens": 0},
             "output_tokens": reply.output_tokens,
             "output_tokens_details": {"reasoning_tokens": 0},
             "total_tokens": reply.input_tokens + reply.output_tokens,
@@ -230,6 +230,8 @@ class Responses:
         return {"error": {"message": message, "type": kind, "param": None, "code": None}}
 
     def error_frame(self, message: str, kind: str, status: int) -> bytes:
+        # The adapter is not told where in the stream the error falls: its sequence
+        # number is 0 (the SDK reads it, no client checks it).
         if status >= 500:
             # The response failed: the whole response, with its error.
             failed = {
@@ -245,11 +247,10 @@ class Responses:
                 "error": {"code": "server_error", "message": message},
                 "incomplete_details": None,
             }
-            return event_frame(
-                "response.failed", {"type": "response.failed", "response": failed}
-            ).data
+            data = {"type": "response.failed", "response": failed, "sequence_number": 0}
+            return event_frame("response.failed", data).data
         error = {"type": "error", "code": kind, "message": message, "param": None}
-        return event_frame("error", error).data
+        return event_frame("error", {**error, "sequence_number": 0}).data
 
 
 def _opened(item: dict[str, Any]) -> dict[str, Any]:

@@ -5,6 +5,7 @@ journal and strict mode, and rules that see each format's conversation."""
 from __future__ import annotations
 
 import json
+import typing
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -381,3 +382,48 @@ def test_chat_mistral_ai_reads_the_fragments_of_the_first_tool_call() -> None:
 def test_an_unknown_dialect_names_the_shipped_ones() -> None:
     with pytest.raises(KeyError, match="no dialect 'openrouter'; the shipped ones are openai, "):
         DIALECTS["openrouter"]
+
+
+@pytest.mark.parametrize(
+    "scripted",
+    [
+        Response(
+            reasoning="Hmm.",
+            text="Checking ✓",
+            tool_calls=[ToolCall("get_weather", {"city": "Oslo"}, id="call_1")],
+        ),
+        Response(text="no", finish_reason="content_filter"),
+        Response(text="cut short", finish_reason="length"),
+    ],
+    ids=["reasoning, text and a call", "refusal", "length"],
+)
+def test_every_responses_event_validates_against_the_sdks_own_types(scripted: Response) -> None:
+    """Strictly: langchain-openai falls back to an unvalidated model (with a warning in
+    the log) when a response does not validate, which would hide a malformed event."""
+    from openai.types.responses import Response as SDKResponse
+    from openai.types.responses import ResponseStreamEvent
+
+    from fakes._wire._responses import Responses
+    from tests.fakes.recording.test_readback import reply_for
+
+    union = typing.get_args(typing.get_args(ResponseStreamEvent)[0])
+    models = {typing.get_args(m.model_fields["type"].annotation)[0]: m for m in union}
+
+    def validated(data: str) -> str:
+        kind = json.loads(data)["type"]
+        models[kind].model_validate_json(data)
+        return str(kind)
+
+    wire, reply = Responses(), reply_for(scripted)
+    kinds = []
+    for frame in wire.frames(reply, {"input": "hi", "stream": True}):
+        event, data = frame.data.decode().split("\n")[:2]
+        kinds.append(validated(data.removeprefix("data: ")))
+        assert event == f"event: {kinds[-1]}"
+    assert kinds[0] == "response.created"
+    assert kinds[-1] in ("response.completed", "response.incomplete")
+    SDKResponse.model_validate(wire.whole(reply))
+    failed = wire.error_frame("boom", "server_error", 500)
+    limited = wire.error_frame("slow", "rate_limit_error", 429)
+    for error in (failed, limited):
+        validated(error.decode().split("\n")[1].removeprefix("data: "))
