@@ -304,12 +304,10 @@ class ChatModelStreamingSuite(_ServedSuite):
             f"got {metadata.get('model_name')!r}; the request asked for {sent_model!r} and "
             f"the provider answered as {answered!r}",
         )
-        reasons = {
-            k: metadata[k]
-            # stopReason: ChatBedrockConverse passes Bedrock's own key on, in camelCase.
-            for k in ("finish_reason", "stop_reason", "done_reason", "stopReason")
-            if k in metadata
-        }
+        # stopReason: ChatBedrockConverse passes Bedrock's own key on, in camelCase; the
+        # Responses API says it with `status` (and `incomplete_details`).
+        said = ("finish_reason", "stop_reason", "done_reason", "stopReason", "status")
+        reasons = {k: metadata[k] for k in said if k in metadata}
         _expect(bool(reasons), "response_metadata must say why the answer ended", f"got {metadata}")
 
     def test_batch_answers_each_input(self) -> None:

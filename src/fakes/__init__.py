@@ -31,6 +31,7 @@ if _typing.TYPE_CHECKING:
     from ._recording._recorder import StreamRecorder
     from ._script._splitting import split_text
     from ._script._vocabulary import Fault, Latency, Response, Rule, ToolCall, echo
+    from ._wire._dialects import DIALECTS
     from ._wire._format import (
         ChatRequests,
         Frame,
@@ -41,14 +42,18 @@ if _typing.TYPE_CHECKING:
         json_line,
     )
     from ._wire._journal import Journal, Request
+    from ._wire._openai import ChatCompletions, Dialect
     from ._wire._server import FakeProviderServer
 
 __all__ = [
+    "DIALECTS",
     "Call",
+    "ChatCompletions",
     "ChatRequests",
     "Clock",
     "ConnectionDroppedError",
     "ContentFilterError",
+    "Dialect",
     "FakeChatModel",
     "FakeLLM",
     "FakeProviderServer",
@@ -83,9 +88,12 @@ __all__ = [
 ]
 
 _LAZY_MODULES = {
+    "DIALECTS": "._wire._dialects",
     "Call": "._models._calls",
+    "ChatCompletions": "._wire._openai",
     "ChatRequests": "._wire._format",
     "Clock": "._models._clock",
+    "Dialect": "._wire._openai",
     "FakeChatModel": "._models._chat_model",
     "FakeLLM": "._models._llm",
     "FakeProviderServer": "._wire._server",

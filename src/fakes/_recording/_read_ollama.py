@@ -1,4 +1,4 @@
-"""Read Ollama's chat API back into a `Response`."""
+"""Read Ollama's chat and generate APIs back into a `Response`."""
 
 from __future__ import annotations
 
@@ -67,6 +67,41 @@ def whole_ollama(body: dict[str, Any]) -> Response:
         reasoning="".join(draft.reasoning),
         # Whole, the arguments need no fragment count: replays split them like any other.
         tool_calls=[ToolCall(c.name, c.args, id=c.id) for c in draft.calls.values()],
+        usage=draft.usage,
+        finish_reason=draft.finish_reason,
+    )
+
+
+class GenerateStream(Stream):
+    """`/api/generate` (Ollama): one JSON object a line, the text in `response`."""
+
+    def _line(self, line: str, at: float) -> None:
+        payload = self._payload(line)
+        if payload is None:
+            return
+        if _generated(self._draft, payload):
+            self._draft.times.append(at)
+        if payload.get("done") is True:
+            self.complete = True
+            _ollama_done(self._draft, payload)
+
+
+def _generated(draft: Draft, payload: dict[str, Any]) -> bool:
+    text, thinking = as_text(payload.get("response")), as_text(payload.get("thinking"))
+    if text:
+        draft.chunks.append(text)
+    if thinking:
+        draft.reasoning.append(thinking)
+    return bool(text or thinking)
+
+
+def whole_generate(body: dict[str, Any]) -> Response:
+    draft = Draft()
+    _generated(draft, body)
+    _ollama_done(draft, body)
+    return Response(
+        text="".join(draft.chunks),
+        reasoning="".join(draft.reasoning),
         usage=draft.usage,
         finish_reason=draft.finish_reason,
     )

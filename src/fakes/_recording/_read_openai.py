@@ -27,8 +27,10 @@ class _OpenAIStream(EventStream):
         payload = self._payload(data)
         if payload is None:
             return
-        if isinstance(payload.get("usage"), dict):
-            self._draft.usage = _openai_usage(payload["usage"])
+        # Groq puts it in `x_groq`; Perplexity's running totals end with the whole.
+        usage = payload.get("usage") or as_mapping(payload.get("x_groq")).get("usage")
+        if isinstance(usage, dict):
+            self._draft.usage = _openai_usage(usage)
         choices = payload.get("choices")
         # Only the first choice: a script answers with one message (n=1).
         choice = as_mapping(choices[0]) if isinstance(choices, list) and choices else {}
@@ -49,8 +51,8 @@ class ChatCompletionsStream(_OpenAIStream):
     def _choice(self, choice: dict[str, Any]) -> bool:
         delta = as_mapping(choice.get("delta"))
         # The first delta's `content: ""` (beside the role) carries no token.
-        content = as_text(delta.get("content"))
-        reasoning = as_text(delta.get("reasoning_content") or delta.get("reasoning"))
+        content, thinking = _content(delta.get("content"))
+        reasoning = as_text(delta.get("reasoning_content") or delta.get("reasoning")) or thinking
         calls = delta.get("tool_calls")
         calls = calls if isinstance(calls, list) else []
         if content:
@@ -83,14 +85,31 @@ class CompletionsStream(_OpenAIStream):
         return bool(text)
 
 
+def _content(content: Any) -> tuple[str, str]:
+    """The text and the reasoning of a content string, or of Mistral's content blocks
+    (`text`, and `thinking` holding text blocks)."""
+    if not isinstance(content, list):
+        return as_text(content), ""
+    text, thinking = [], []
+    for block in map(as_mapping, content):
+        if block.get("type") == "thinking":
+            parts = block.get("thinking")
+            parts = parts if isinstance(parts, list) else [{"text": parts}]
+            thinking += [as_text(as_mapping(part).get("text")) for part in parts]
+        else:
+            text.append(as_text(block.get("text")))
+    return "".join(text), "".join(thinking)
+
+
 def whole_chat(body: dict[str, Any]) -> Response:
     choice = _first_choice(body)
     message = as_mapping(choice.get("message"))
     calls = message.get("tool_calls")
+    text, thinking = _content(message.get("content"))
     return whole(
         body,
-        text=as_text(message.get("content")),
-        reasoning=as_text(message.get("reasoning_content") or message.get("reasoning")),
+        text=text,
+        reasoning=as_text(message.get("reasoning_content") or message.get("reasoning")) or thinking,
         tool_calls=[_openai_call(as_mapping(c)) for c in calls] if isinstance(calls, list) else [],
         usage=_openai_usage(body["usage"]) if isinstance(body.get("usage"), dict) else None,
         finish_reason=choice.get("finish_reason"),

@@ -16,8 +16,9 @@ from ._frames import provider_error, read_error
 from ._read_anthropic import MessagesStream, whole_message
 from ._read_bedrock import ConverseStream, whole_converse
 from ._read_gemini import GenerateContentStream, whole_generate_content
-from ._read_ollama import OllamaStream, whole_ollama
+from ._read_ollama import GenerateStream, OllamaStream, whole_generate, whole_ollama
 from ._read_openai import ChatCompletionsStream, CompletionsStream, whole_chat, whole_completion
+from ._read_responses import ResponsesStream, whole_responses
 
 __all__ = ["StreamReader", "model_in_path", "provider_error", "read_whole", "stream_reader"]
 
@@ -43,10 +44,12 @@ def stream_reader(path: str) -> StreamReader | None:
     readers: dict[str, Callable[[], StreamReader]] = {
         "chat": ChatCompletionsStream,
         "completions": CompletionsStream,
+        "responses": ResponsesStream,
         "messages": MessagesStream,
         "ollama": OllamaStream,
         "gemini": GenerateContentStream,
         "bedrock": ConverseStream,
+        "generate": GenerateStream,
     }
     kind = _endpoint(path)
     return readers[kind]() if kind else None
@@ -59,11 +62,13 @@ def read_whole(path: str, body: Any, status: int | None = None) -> Response | No
     readers: dict[str, Callable[[dict[str, Any]], Response]] = {
         "chat": whole_chat,
         "completions": whole_completion,
+        "responses": whole_responses,
         "messages": whole_message,
         "ollama": whole_ollama,
         "gemini": whole_generate_content,
         # Bedrock's error bodies are `{"__type", "message"}`: its reader takes the status.
         "bedrock": lambda answer: whole_converse(answer, status),
+        "generate": whole_generate,
     }
     kind = _endpoint(path)
     if not kind or not isinstance(body, dict):
@@ -96,8 +101,10 @@ def _endpoint(path: str) -> str:
     ends = {
         "/chat/completions": "chat",
         "/completions": "completions",
+        "/responses": "responses",
         "/v1/messages": "messages",
         "/api/chat": "ollama",
+        "/api/generate": "generate",
     }
     # Dicts keep order: "/chat/completions" is tried before "/completions".
     return next((kind for end, kind in ends.items() if path.endswith(end)), "")

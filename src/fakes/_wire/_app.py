@@ -26,23 +26,34 @@ from .._models._replay import as_response
 from .._script._vocabulary import Response as ScriptResponse
 from ._anthropic import Messages
 from ._bedrock import Converse
+from ._dialects import DIALECTS
 from ._format import Frame, Reply, WireFormat, in_band, resolved_model_name, routed
 from ._gemini import GenerateContent
 from ._journal import Journal
-from ._ollama import Chat
+from ._ollama import Chat, Generate
 from ._openai import ChatCompletions, Completions
+from ._responses import Responses
 
 FORMATS: tuple[WireFormat, ...] = (
     ChatCompletions(),
     Completions(),
+    Responses(),
     Messages(),
     Chat(),
+    Generate(),
     *GenerateContent.both(),
     *Converse.both(),
 )
 # Each response closes its connection: clients that cache a connection pool across event
 # loops (ChatOpenAI does, per base URL) then never reuse a socket of a closed loop.
 CLOSE = {"connection": "close"}
+
+
+def mounted(built_in: Sequence[WireFormat], own: Sequence[WireFormat]) -> tuple[WireFormat, ...]:
+    """The formats served, one per path: your own replace a built-in one on its path."""
+    by_path = {f.path: f for f in built_in}
+    by_path.update((f.path, f) for f in own)
+    return tuple(by_path.values())
 
 
 class DroppedConnection(Exception):
@@ -75,7 +86,7 @@ class ProviderApp:
         self.frame_bytes = frame_bytes
         self.cuts: tuple[int, ...] = ()
         self.journal = Journal()
-        self.formats = (*FORMATS, *formats)
+        self.formats = mounted(FORMATS, formats)
         routes = [Route(f.path, self._endpoint(f), methods=["POST"]) for f in self.formats]
         self.app = Starlette(routes=routes)
         self.app.add_exception_handler(404, self.not_found)
@@ -91,10 +102,11 @@ class ProviderApp:
             dict(request.headers),
             None,
             404,
-            reason="unknown path",
+            reason="unknown path" + _dialect_hint(request.url.path),
         )
         paths = ", ".join(f"POST {f.path}" for f in self.formats)
         message = f"no such endpoint: {request.method} {request.url.path}; the fake serves {paths}"
+        message += _dialect_hint(request.url.path)
         return JSONResponse(
             {"error": {"message": message, "type": "not_found"}}, 404, headers=CLOSE
         )
@@ -226,6 +238,14 @@ async def _fail(
         raise DroppedConnection(str(error))
     status, kind, _ = status_of(error)
     yield wire.error_frame(str(error), kind, status)
+
+
+def _dialect_hint(path: str) -> str:
+    """How to serve an OpenAI-compatible provider whose path the fake does not serve."""
+    for name, dialect in DIALECTS.items():
+        if dialect.path == path:
+            return f"; serve it with formats=[ChatCompletions(DIALECTS[{name!r}])]"
+    return ""
 
 
 def _matched_stop(text: str, stop: Any) -> str | None:

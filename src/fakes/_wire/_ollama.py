@@ -1,4 +1,5 @@
-"""Ollama: `POST /api/chat`, newline-delimited JSON (langchain-ollama's ChatOllama)."""
+"""Ollama: `POST /api/chat` (ChatOllama) and `POST /api/generate` (OllamaLLM), in
+newline-delimited JSON."""
 
 from __future__ import annotations
 
@@ -100,6 +101,61 @@ class Chat(ChatRequests):
         if reply.response.tool_calls:
             message["tool_calls"] = self._tool_calls(reply)
         return self._line(reply, message, done=True)
+
+    def error_body(self, message: str, kind: str, status: int) -> dict[str, Any]:
+        return {"error": message}
+
+    def error_frame(self, message: str, kind: str, status: int) -> bytes:
+        return json_line({"error": message}).data
+
+
+class Generate:
+    """`POST /api/generate`: one prompt, the answer streamed as `response` strings
+    (langchain-ollama's OllamaLLM); reasoning as `thinking`, before the answer."""
+
+    path = "/api/generate"
+    media_type = "application/x-ndjson"
+
+    def problem(self, body: Any) -> str | None:
+        if not isinstance(body, dict) or not isinstance(body.get("prompt"), str):
+            return "expected a JSON object with a 'prompt' string"
+        return None
+
+    def streaming(self, body: dict[str, Any]) -> bool:
+        return body.get("stream", True) is not False
+
+    def messages(self, body: dict[str, Any]) -> list[BaseMessage]:
+        system = body.get("system")
+        prompt: list[BaseMessage] = [HumanMessage(body["prompt"])]
+        return [SystemMessage(str(system)), *prompt] if system else prompt
+
+    def options(self, body: dict[str, Any]) -> dict[str, Any]:
+        options: dict[str, Any] = {k: body[k] for k in ("model",) if k in body}
+        stop = (body.get("options") or {}).get("stop")
+        if stop:
+            options["stop"] = stop
+        return options
+
+    def _line(self, reply: Reply, text: str, *, done: bool, **extra: Any) -> dict[str, Any]:
+        line = Chat()._line(reply, {}, done=done)
+        line.pop("message")
+        return {**line, "response": text, **extra}
+
+    def frames(self, reply: Reply, body: dict[str, Any]) -> list[Frame]:
+        frames = [
+            json_line(self._line(reply, "", done=False, thinking=p), chunk=True)
+            for p in reply.pieces.reasoning
+        ]
+        frames += [
+            json_line(self._line(reply, p, done=False), chunk=True) for p in reply.pieces.text
+        ]
+        frames.append(json_line(self._line(reply, "", done=True)))
+        return frames
+
+    def whole(self, reply: Reply) -> dict[str, Any]:
+        thinking = "".join(reply.pieces.reasoning)
+        extra = {"thinking": thinking} if thinking else {}
+        return self._line(reply, reply.text, done=True, **extra)
 
     def error_body(self, message: str, kind: str, status: int) -> dict[str, Any]:
         return {"error": message}

@@ -2,19 +2,47 @@
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Literal
 
 from langchain_core.messages import BaseMessage, HumanMessage, convert_to_messages
 
 from .._script._vocabulary import finish_reason
-from ._format import CREATED, ChatRequests, Frame, Reply, data_frame
+from ._format import CREATED, ChatRequests, Frame, Reply, data_frame, event_frame
 
 
-def _usage(reply: Reply) -> dict[str, int]:
+@dataclass(frozen=True)
+class Dialect:
+    """How an OpenAI-compatible server varies the chat completions stream.
+
+    The defaults are OpenAI's own, plus `reasoning_content` for scripted reasoning, as
+    OpenAI-compatible servers (DeepSeek, vLLM) stream it; OpenAI's clients ignore it.
+    `fakes.DIALECTS` holds one per provider.
+    """
+
+    name: str = "openai"
+    path: str = "/v1/chat/completions"
+    """Where the provider's client posts (relative to the server's root)."""
+    reasoning: Literal["reasoning_content", "reasoning", "thinking", "none"] = "reasoning_content"
+    """`delta.reasoning_content`, `delta.reasoning`, Mistral's `thinking` content blocks,
+    or not sent at all."""
+    usage: Literal["include_usage", "finish", "x_groq", "running"] = "include_usage"
+    """A chunk of its own when the request asks (`stream_options.include_usage`), on the
+    finish chunk always, in the finish chunk's `x_groq.usage`, or as running totals on
+    every chunk."""
+    errors: Literal["data", "event"] = "data"
+    """A mid-stream error as `data: {"error": ...}` or as `event: error`."""
+    tool_calls: Literal["fragments", "whole"] = "fragments"
+    """Tool-call arguments in fragments (id and name on the first), or each call whole in
+    one chunk."""
+
+
+def _usage(reply: Reply, output_tokens: int | None = None) -> dict[str, int]:
+    output = reply.output_tokens if output_tokens is None else output_tokens
     return {
         "prompt_tokens": reply.input_tokens,
-        "completion_tokens": reply.output_tokens,
-        "total_tokens": reply.input_tokens + reply.output_tokens,
+        "completion_tokens": output,
+        "total_tokens": reply.input_tokens + output,
     }
 
 
@@ -30,10 +58,23 @@ def _error_body(message: str, kind: str, status: int) -> dict[str, Any]:
 
 
 class ChatCompletions(ChatRequests):
-    """`POST /v1/chat/completions` (openai SDK, langchain-openai's ChatOpenAI)."""
+    """`POST /v1/chat/completions` (openai SDK, langchain-openai's ChatOpenAI), in OpenAI's
+    dialect or an OpenAI-compatible provider's (`fakes.DIALECTS`); `path` mounts it
+    elsewhere.
 
-    path = "/v1/chat/completions"
+    >>> from fakes import DIALECTS
+    >>> ChatCompletions(DIALECTS["groq"]).path
+    '/openai/v1/chat/completions'
+    """
+
     media_type = "text/event-stream"
+
+    def __init__(self, dialect: Dialect = Dialect(), *, path: str | None = None) -> None:
+        self.dialect = dialect
+        self.path = path or dialect.path
+
+    def __repr__(self) -> str:
+        return f"ChatCompletions({self.dialect.name!r}, path={self.path!r})"
 
     def messages(self, body: dict[str, Any]) -> list[BaseMessage]:
         try:
@@ -57,14 +98,21 @@ class ChatCompletions(ChatRequests):
             "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
         }
 
-    def frames(self, reply: Reply, body: dict[str, Any]) -> list[Frame]:
-        frames = [data_frame(self._chunk(reply, {"role": "assistant", "content": ""}))]
-        frames += [
-            data_frame(self._chunk(reply, {"content": p}), chunk=True) for p in reply.pieces.text
-        ]
+    def _reasoning(self, piece: str) -> dict[str, Any]:
+        if self.dialect.reasoning == "thinking":
+            return {
+                "content": [{"type": "thinking", "thinking": [{"type": "text", "text": piece}]}]
+            }
+        return {self.dialect.reasoning: piece}
+
+    def _tool_deltas(self, reply: Reply) -> list[dict[str, Any]]:
+        """Each tool-call delta: whole calls, or the fragments of each (id and name first)."""
+        deltas: list[dict[str, Any]] = []
         for position, (call, fragments) in enumerate(
             zip(reply.response.tool_calls, reply.pieces.tool_args, strict=True)
         ):
+            if self.dialect.tool_calls == "whole":
+                fragments = ["".join(fragments)]
             for n, fragment in enumerate(fragments):
                 delta: dict[str, Any] = {"index": position, "function": {"arguments": fragment}}
                 if n == 0:
@@ -74,9 +122,40 @@ class ChatCompletions(ChatRequests):
                         "type": "function",
                         "function": {"name": call.name, "arguments": fragment},
                     }
-                frames.append(data_frame(self._chunk(reply, {"tool_calls": [delta]}), chunk=True))
-        frames.append(data_frame(self._chunk(reply, {}, finish_reason(reply.response))))
-        if (body.get("stream_options") or {}).get("include_usage"):
+                deltas.append(delta)
+        return deltas
+
+    def frames(self, reply: Reply, body: dict[str, Any]) -> list[Frame]:
+        dialect = self.dialect
+        chunks: list[tuple[dict[str, Any], bool]] = [
+            (self._chunk(reply, {"role": "assistant", "content": ""}), False)
+        ]
+        if dialect.reasoning != "none":
+            chunks += [
+                (self._chunk(reply, self._reasoning(p)), True) for p in reply.pieces.reasoning
+            ]
+        chunks += [(self._chunk(reply, {"content": p}), True) for p in reply.pieces.text]
+        chunks += [
+            (self._chunk(reply, {"tool_calls": [delta]}), True)
+            for delta in self._tool_deltas(reply)
+        ]
+        finish = self._chunk(reply, {}, finish_reason(reply.response))
+        chunks.append((finish, False))
+        if dialect.usage == "running":
+            # Perplexity: every chunk carries the totals so far; the last, the whole.
+            tokens = 0
+            for chunk, is_token in chunks:
+                tokens += is_token
+                chunk["usage"] = _usage(reply, min(tokens, reply.output_tokens))
+            finish["usage"] = _usage(reply)
+        elif dialect.usage == "finish":
+            finish["usage"] = _usage(reply)
+        elif dialect.usage == "x_groq":
+            finish["x_groq"] = {"id": finish["id"], "usage": _usage(reply)}
+        frames = [data_frame(chunk, chunk=is_token) for chunk, is_token in chunks]
+        if dialect.usage == "include_usage" and (body.get("stream_options") or {}).get(
+            "include_usage"
+        ):
             frames.append(
                 data_frame({**self._chunk(reply, {}), "choices": [], "usage": _usage(reply)})
             )
@@ -87,6 +166,12 @@ class ChatCompletions(ChatRequests):
         # content is null only beside tool calls, as the API sends it.
         content = reply.text if reply.text or not reply.response.tool_calls else None
         message: dict[str, Any] = {"role": "assistant", "content": content}
+        reasoning = "".join(reply.pieces.reasoning)
+        if reasoning and self.dialect.reasoning == "thinking":
+            thinking = self._reasoning(reasoning)["content"]
+            message["content"] = [*thinking, {"type": "text", "text": reply.text}]
+        elif reasoning and self.dialect.reasoning != "none":
+            message[self.dialect.reasoning] = reasoning
         if reply.response.tool_calls:
             message["tool_calls"] = [
                 {
@@ -111,7 +196,10 @@ class ChatCompletions(ChatRequests):
         return _error_body(message, kind, status)
 
     def error_frame(self, message: str, kind: str, status: int) -> bytes:
-        return data_frame({"error": {"message": message, "type": kind}}).data
+        error = {"error": {"message": message, "type": kind}}
+        if self.dialect.errors == "event":
+            return event_frame("error", error).data
+        return data_frame(error).data
 
 
 class Completions:

@@ -28,22 +28,27 @@ from fakes._script._splitting import splitter
 from fakes._script._vocabulary import finish_reason
 from fakes._wire._anthropic import Messages
 from fakes._wire._format import Reply, WireFormat, arguments, dumps
-from fakes._wire._ollama import Chat
+from fakes._wire._ollama import Chat, Generate
 from fakes._wire._openai import ChatCompletions, Completions
+from fakes._wire._responses import Responses
 
 WORDS = splitter("words")
 FORMATS: dict[str, WireFormat] = {
     "/v1/chat/completions": ChatCompletions(),
     "/v1/completions": Completions(),
+    "/v1/responses": Responses(),
     "/v1/messages": Messages(),
     "/api/chat": Chat(),
+    "/api/generate": Generate(),
 }
 MESSAGES = [{"role": "user", "content": "hi"}]
 BODIES: dict[str, dict[str, Any]] = {
     "/v1/chat/completions": {"messages": MESSAGES, "stream_options": {"include_usage": True}},
     "/v1/completions": {"prompt": "hi", "stream_options": {"include_usage": True}},
+    "/v1/responses": {"input": "hi"},
     "/v1/messages": {"messages": MESSAGES, "max_tokens": 100},
     "/api/chat": {"messages": MESSAGES},
+    "/api/generate": {"prompt": "hi"},
 }
 RESPONSES = [
     Response(
@@ -58,7 +63,13 @@ RESPONSES = [
     ),
     Response(text="cut ✓ short 🎉", finish_reason="length", usage={"input_tokens": 3}),
 ]
-STREAMS_REASONING = {"/v1/messages", "/api/chat"}
+STREAMS_REASONING = {
+    "/v1/chat/completions",
+    "/v1/responses",
+    "/v1/messages",
+    "/api/chat",
+    "/api/generate",
+}
 TICK = 0.125  # exact in binary: arrival times and their differences stay exact
 
 
@@ -135,6 +146,12 @@ def expected(path: str, response: Response, *, whole: bool = False) -> dict[str,
         result.update(calls=[], id=response.id or "cmpl-fake-0000")
     elif path == "/v1/messages":
         result["id"] = response.id or "msg_fake_0000"
+    elif path == "/v1/responses":
+        result["id"] = response.id or "resp_fake_0000"
+    elif path == "/api/generate":
+        scripted = response.finish_reason
+        reason = "stop" if scripted in (None, "tool_calls") else scripted
+        result.update(calls=[], id=None, finish_reason=reason)
     elif path == "/api/chat":
         # Ollama: no ids; tool calls whole, parsed; done_reason "stop" beside tool calls.
         calls = [(c.name, None, [dumps(arguments(c))]) for c in response.tool_calls]
@@ -190,7 +207,7 @@ def test_an_error_frame_mid_stream_reads_as_a_fault_after_the_tokens_before_it(
     fault = reader.response().fault
     assert fault is not None and fault.after_chunks == 2
     # Ollama's error line says no more than the message.
-    assert type(fault.error) is (ServerError if path == "/api/chat" else RateLimitError)
+    assert type(fault.error) is (ServerError if path.startswith("/api/") else RateLimitError)
     assert str(fault.error) == "slow down ✓"
     assert not reader.complete
 

@@ -130,7 +130,8 @@ def test_bad_requests_get_json_errors_and_the_server_keeps_serving(fake_provider
         assert missing.status_code == 404
         assert missing.json()["error"]["message"] == (
             "no such endpoint: POST /v1/nowhere; the fake serves POST /v1/chat/completions, "
-            "POST /v1/completions, POST /v1/messages, POST /api/chat, "
+            "POST /v1/completions, POST /v1/responses, POST /v1/messages, POST /api/chat, "
+            "POST /api/generate, "
             "POST /{version}/models/{model}:streamGenerateContent, "
             "POST /{version}/models/{model}:generateContent, "
             "POST /model/{model:path}/converse-stream, POST /model/{model:path}/converse"
