@@ -1,0 +1,129 @@
+"""`CassetteServer`: plays a cassette to a real client over the providers' HTTP APIs, and
+passes what the cassette does not hold through to the provider, recording it."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import Iterable
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+
+from .._models._chat_model import FakeChatModel
+from .._script._vocabulary import Response
+from .._wire._app import CLOSE, FORMATS, ProviderApp
+from .._wire._format import WireFormat
+from .._wire._loopback import LOOPBACK
+from ._cassette import CassetteMismatchError, Tape, wire_request
+from ._proxy import RecordingProxy
+
+
+class CassetteServer(RecordingProxy):
+    """Serves a `Tape` on 127.0.0.1: a request the tape has an answer for is answered
+    by a fake provider, as recorded; one it may record goes on to `upstream` (the real
+    provider) and its answer is recorded on the tape; any other fails with a 400 whose
+    message shows how the request differs from the recorded one.
+
+    Several servers may share one tape (one per provider's upstream): the tape counts
+    the requests of all of them in the order they arrive.
+
+    `timing=True` replays the recorded delay before each chunk; by default the answer
+    streams at once.
+    """
+
+    described = "the cassette server"
+
+    def __init__(
+        self,
+        tape: Tape,
+        upstream: str,
+        *,
+        host: str = LOOPBACK,
+        port: int = 0,
+        secrets: Iterable[str] = (),
+        timing: bool = False,
+        timeout: float = 120.0,
+    ) -> None:
+        super().__init__(upstream, host=host, port=port, secrets=secrets, timeout=timeout)
+        self.tape = tape
+        self.timing = timing
+        self._waiting: dict[bytes, list[int]] = {}
+
+    async def _app(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            return  # lifespan is off; nothing else is served
+        request = Request(scope, receive)
+        body = await request.body()  # kept by the request: _forward reads it again
+        wire = _format_for(request.url.path)
+        if wire is None or request.method != "POST":
+            await self._other(request, scope, receive, send)
+            return
+        try:
+            parsed = json.loads(body or b"null")
+        except ValueError:
+            parsed = body.decode("utf-8", "replace")
+        try:
+            position, answer = self.tape.take(wire_request(request.url.path, parsed))
+        except CassetteMismatchError as error:
+            # 400 with x-should-retry: false, so an SDK does not retry it.
+            response = JSONResponse(
+                wire.error_body(f"streamfakes: {error}", "cassette_mismatch", 400),
+                400,
+                headers={**CLOSE, "x-should-retry": "false"},
+            )
+            await response(scope, receive, send)
+            return
+        if answer is None:
+            with self._lock:
+                self._waiting.setdefault(body, []).append(position)
+            await (await self._forward(request))(scope, receive, send)
+            return
+        await self._replay(answer, wire, body, scope, send)
+
+    async def _replay(
+        self, answer: Response, wire: WireFormat, body: bytes, scope: Any, send: Any
+    ) -> None:
+        if not self.timing:
+            answer = dataclasses.replace(answer, latency=None)
+        app = ProviderApp(FakeChatModel(responses=[answer]))
+        sent = False
+
+        async def receive() -> dict[str, Any]:
+            nonlocal sent
+            if sent:
+                return {"type": "http.disconnect"}
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        await app({**scope, "path": wire.path, "raw_path": wire.path.encode()}, receive, send)
+
+    async def _other(self, request: Request, scope: Any, receive: Any, send: Any) -> None:
+        """Not a model call (a model list, a health check): passed through when the tape
+        records, refused when it only replays (no request reaches the network)."""
+        if self.tape.recording:
+            await (await self._forward(request))(scope, receive, send)
+            return
+        message = (
+            f"streamfakes: {request.method} {request.url.path} is not a model call a "
+            "cassette replays (it replays POST " + ", ".join(f.path for f in FORMATS) + ")"
+        )
+        await JSONResponse({"error": {"message": message}}, 404, headers=CLOSE)(
+            scope, receive, send
+        )
+
+    def _record(self, response: Response, model: str | None, body: bytes) -> None:
+        super()._record(response, model, body)
+        with self._lock:
+            waiting = self._waiting.get(body)
+            position = waiting.pop(0) if waiting else None
+        if position is not None:
+            self.tape.fill(position, response)
+
+
+def _format_for(path: str) -> WireFormat | None:
+    """The wire format of a model call, by the end of its path (a proxied provider may
+    put a prefix before it)."""
+    path = path.rstrip("/")
+    return next((f for f in FORMATS if path.endswith(f.path)), None)

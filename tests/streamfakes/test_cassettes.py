@@ -1,0 +1,225 @@
+"""Cassettes as a user meets them, with pytester: a fake provider stands in as the real
+one (the upstream), so every run stays on 127.0.0.1."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import yaml
+
+from fakes import FakeChatModel, FakeProviderServer, Rule
+
+pytest_plugins = ["pytester"]
+
+INI = "[pytest]\nasyncio_mode = auto\nasyncio_default_fixture_loop_scope = function\n"
+KEY = "sk-live-Zq8XwP3vN2mK7rT5yB1c"
+
+WEATHER_TEST = """
+import os
+
+from langchain_openai import ChatOpenAI
+
+
+def test_weather(cassette):
+    model = ChatOpenAI(
+        base_url=cassette.openai_base_url,
+        api_key=os.environ.get("OPENAI_API_KEY", "sk-fake"),
+        model="gpt-4o-mini",
+        temperature=0,
+        max_retries=0,
+    )
+    assert model.invoke("Weather in Paris?").content == "Sunny in Paris"
+    assert "".join(str(c.content) for c in model.stream("And in Lyon?")) == "Rain in Lyon"
+"""
+CASSETTE = Path("snapshots/test_weather/test_weather.yaml")
+
+
+def upstream_model() -> FakeChatModel:
+    """The 'real provider': it answers by what is asked, as often as asked."""
+    return FakeChatModel(
+        rules=[
+            Rule(contains="Paris", response="Sunny in Paris"),
+            Rule(contains="Lyon", response="Rain in Lyon"),
+            Rule(contains="Nice", response="Windy in Nice"),
+        ]
+    )
+
+
+@pytest.fixture
+def upstream() -> Iterator[FakeProviderServer]:
+    with FakeProviderServer(upstream_model()) as server:
+        yield server
+
+
+@pytest.fixture
+def project(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> pytest.Pytester:
+    for name in ("PYTEST_XDIST_WORKER", "PYTEST_XDIST_WORKER_COUNT", "PYTEST_XDIST_TESTRUNUID"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("OPENAI_API_KEY", KEY)
+    pytester.makeini(INI)
+    return pytester
+
+
+def run(project: pytest.Pytester, *args: str) -> pytest.RunResult:
+    return project.runpytest("-p", "no:randomly", *args)
+
+
+def record(project: pytest.Pytester, upstream: FakeProviderServer, mode: str = "once") -> None:
+    result = run(project, f"--streamfakes-record={mode}", f"--streamfakes-upstream={upstream.url}")
+    result.assert_outcomes(passed=1)
+
+
+def test_the_first_run_records_and_the_second_replays_with_the_provider_gone(
+    project: pytest.Pytester,
+) -> None:
+    project.makepyfile(test_weather=WEATHER_TEST)
+    with FakeProviderServer(upstream_model()) as upstream:
+        record(project, upstream)
+        assert [r.body["messages"][0]["content"] for r in upstream.journal.requests] == [
+            "Weather in Paris?",
+            "And in Lyon?",
+        ]
+        stopped = upstream.url
+    data = yaml.safe_load((project.path / CASSETTE).read_text())
+    assert [i["request"] for i in data["interactions"]] == [
+        {
+            "endpoint": "/v1/chat/completions",
+            "model": "gpt-4o-mini",
+            "messages": [{"content": "Weather in Paris?", "role": "user"}],
+            "parameters": {"temperature": 0.0},
+        },
+        {
+            "endpoint": "/v1/chat/completions",
+            "model": "gpt-4o-mini",
+            "messages": [{"content": "And in Lyon?", "role": "user"}],
+            "parameters": {"temperature": 0.0},
+        },
+    ]
+    answers = [i["response"] for i in data["interactions"]]
+    assert answers[0]["text"] == "Sunny in Paris"
+    assert answers[1]["chunks"] == ["Rain", " in", " Lyon"]
+    assert len(answers[1]["latency"]["chunk_delays"]) == 3
+    # The provider is gone (its port refuses): only the cassette can answer.
+    run(project, f"--streamfakes-upstream={stopped}").assert_outcomes(passed=1)
+
+
+def test_a_changed_prompt_fails_with_a_diff_and_the_flag_that_records_it(
+    project: pytest.Pytester, upstream: FakeProviderServer
+) -> None:
+    project.makepyfile(test_weather=WEATHER_TEST)
+    record(project, upstream)
+    project.makepyfile(test_weather=WEATHER_TEST.replace("And in Lyon?", "And in Lyon now?"))
+    result = run(project, f"--streamfakes-upstream={upstream.url}")
+    result.assert_outcomes(failed=1, errors=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*ERROR at teardown of test_weather*",
+            (
+                "cassette */test_weather/test_weather.yaml: request 1 of this test does not match "
+                "recorded request 1 (matched in order):"
+            ),
+            "--- recorded request 1",
+            "+++ request 1 of this test",
+            "@@ -1,7 +1,7 @@",
+            " endpoint: /v1/chat/completions",
+            " model: gpt-4o-mini",
+            " messages:",
+            "-- content: And in Lyon?",
+            "+- content: And in Lyon now?",
+            "   role: user",
+            " parameters:",
+            "   temperature: 0.0",
+            (
+                "Re-record the cassette with --streamfakes-record=all (or keep it and add the new "
+                "requests with --streamfakes-record=new_episodes)*"
+            ),
+        ]
+    )
+    assert len(upstream.journal) == 2  # recorded once; the replay reached no provider
+
+
+def test_new_episodes_adds_only_the_new_call(
+    project: pytest.Pytester, upstream: FakeProviderServer
+) -> None:
+    project.makepyfile(test_weather=WEATHER_TEST)
+    record(project, upstream)
+    added = WEATHER_TEST + '    assert model.invoke("And Nice?").content == "Windy in Nice"\n'
+    project.makepyfile(test_weather=added)
+    with FakeProviderServer(upstream_model()) as second:
+        record(project, second, mode="new_episodes")
+        assert [r.body["messages"][0]["content"] for r in second.journal.requests] == ["And Nice?"]
+    data = yaml.safe_load((project.path / CASSETTE).read_text())
+    assert [i["request"]["messages"][0]["content"] for i in data["interactions"]] == [
+        "Weather in Paris?",
+        "And in Lyon?",
+        "And Nice?",
+    ]
+    run(project, f"--streamfakes-upstream={second.url}").assert_outcomes(passed=1)
+
+
+def test_no_secret_reaches_the_cassette(
+    project: pytest.Pytester, upstream: FakeProviderServer
+) -> None:
+    leaky = WEATHER_TEST.replace(
+        '"Weather in Paris?"', "f\"Weather in Paris? (my key: {os.environ['OPENAI_API_KEY']})\""
+    ).replace('== "Sunny in Paris"', '== "Sunny in Paris" or True')
+    project.makepyfile(test_weather=leaky)
+    record(project, upstream)
+    assert KEY in str(upstream.journal.requests[0].body)  # it was sent, as asked
+    written = "".join(p.read_text() for p in (project.path / "snapshots").rglob("*.yaml"))
+    assert "Weather in Paris? (my key: <redacted>)" in written
+    assert KEY not in written
+    assert "sk-" not in written
+
+
+def test_replaying_without_a_cassette_fails_naming_the_flag(project: pytest.Pytester) -> None:
+    project.makepyfile(test_weather=WEATHER_TEST)
+    result = run(project, "--streamfakes-upstream=http://127.0.0.1:9")
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(
+        [
+            (
+                "*test_weather.py::test_weather: no cassette at "
+                "snapshots/test_weather/test_weather.yaml, and --streamfakes-record=none (the "
+                "default) never reaches the network. Record it once, with the provider's "
+                "credentials set: pytest --streamfakes-record=once test_weather.py::test_weather"
+            )
+        ]
+    )
+
+
+def test_a_recorded_request_never_made_fails(
+    project: pytest.Pytester, upstream: FakeProviderServer
+) -> None:
+    project.makepyfile(test_weather=WEATHER_TEST)
+    record(project, upstream)
+    project.makepyfile(
+        test_weather=WEATHER_TEST.replace(
+            '    assert "".join(str(c.content) for c in model.stream("And in Lyon?")) == '
+            '"Rain in Lyon"\n',
+            "",
+        )
+    )
+    result = run(project, f"--streamfakes-upstream={upstream.url}")
+    result.assert_outcomes(passed=1, errors=1)
+    result.stdout.fnmatch_lines(
+        [
+            (
+                "cassette snapshots/test_weather/test_weather.yaml: these recorded requests were "
+                "never made:"
+            ),
+            "  request 1: 'And in Lyon?'",
+            (
+                "Re-record the cassette without them (--streamfakes-record=all), or allow it with "
+                "@pytest.mark.streamfakes(allow_unused=True) (or --streamfakes-allow-unused)."
+            ),
+        ]
+    )
+    run(
+        project, f"--streamfakes-upstream={upstream.url}", "--streamfakes-allow-unused"
+    ).assert_outcomes(passed=1)
+    record(project, upstream, mode="all")
+    data = yaml.safe_load((project.path / CASSETTE).read_text())
+    assert len(data["interactions"]) == 1
