@@ -10,6 +10,7 @@ import importlib as _importlib
 import typing as _typing
 
 from ._errors import (
+    CassetteMismatchError,
     ConnectionDroppedError,
     ContentFilterError,
     FakesError,
@@ -45,6 +46,7 @@ if _typing.TYPE_CHECKING:
 
 __all__ = [
     "Call",
+    "CassetteMismatchError",
     "ChatRequests",
     "Clock",
     "ConnectionDroppedError",

@@ -99,6 +99,7 @@ class CassetteFixture:
             match=settings.cassette_match,
             ignore=settings.cassette_ignore,
             hint=HINT,
+            name=self._shown(self.path),
         )
 
     def _shown(self, path: Path) -> str:

@@ -6,12 +6,16 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
+import langchain_anthropic
+import langchain_openai
 import pytest
 import yaml
 
 from fakes import FakeChatModel, FakeProviderServer, Rule
 
 pytest_plugins = ["pytester"]
+# Imported here once: each in-process pytester run would otherwise import them again.
+CLIENTS = (langchain_openai, langchain_anthropic)
 
 INI = "[pytest]\nasyncio_mode = auto\nasyncio_default_fixture_loop_scope = function\n"
 KEY = "sk-live-Zq8XwP3vN2mK7rT5yB1c"
@@ -117,7 +121,7 @@ def test_a_changed_prompt_fails_with_a_diff_and_the_flag_that_records_it(
         [
             "*ERROR at teardown of test_weather*",
             (
-                "cassette */test_weather/test_weather.yaml: request 1 of this test does not match "
+                "cassette snapshots/test_weather/test_weather.yaml: request 1 of this test does not match "
                 "recorded request 1 (matched in order):"
             ),
             "--- recorded request 1",
@@ -223,3 +227,179 @@ def test_a_recorded_request_never_made_fails(
     record(project, upstream, mode="all")
     data = yaml.safe_load((project.path / CASSETTE).read_text())
     assert len(data["interactions"]) == 1
+
+
+TWO_CITIES_TEST = """
+import os
+
+import pytest
+from langchain_openai import ChatOpenAI
+
+
+@pytest.mark.streamfakes({marker})
+def test_cities(cassette):
+    model = ChatOpenAI(
+        base_url=cassette.openai_base_url,
+        api_key="sk-fake",
+        model="gpt-4o-mini",
+        temperature={temperature},
+        max_retries=0,
+    )
+    answers = [model.invoke(city).content for city in {cities}]
+    assert answers == [f"{{'Sunny' if 'Paris' in c else 'Rain'}} in {{c.split()[-1]}}" for c in {cities}]
+"""
+
+
+def cities_test(marker: str = "", temperature: float = 0, cities: str = "") -> str:
+    cities = cities or '["in Paris", "in Lyon"]'
+    return TWO_CITIES_TEST.format(marker=marker, temperature=temperature, cities=cities)
+
+
+def test_the_marker_names_the_cassette_and_loosens_the_match(
+    project: pytest.Pytester, upstream: FakeProviderServer
+) -> None:
+    marker = 'cassette="shared-cities", cassette_ignore=["parameters.temperature"]'
+    project.makepyfile(test_weather=cities_test(marker))
+    record(project, upstream)
+    assert (project.path / "snapshots/test_weather/shared-cities.yaml").exists()
+    project.makepyfile(test_weather=cities_test(marker, temperature=0.7))
+    run(project, f"--streamfakes-upstream={upstream.url}").assert_outcomes(passed=1)
+    # In order, the swapped calls do not match; by content they do.
+    swapped = '["in Lyon", "in Paris"]'
+    project.makepyfile(test_weather=cities_test(marker, cities=swapped))
+    result = run(project, f"--streamfakes-upstream={upstream.url}")
+    result.assert_outcomes(failed=1, errors=1)
+    result.stdout.fnmatch_lines(["-- content: in Paris", "+- content: in Lyon"])
+    content = marker + ', cassette_match="content"'
+    project.makepyfile(test_weather=cities_test(content, cities=swapped))
+    run(project, f"--streamfakes-upstream={upstream.url}").assert_outcomes(passed=1)
+
+
+NAME_TAKES = (
+    "(cassette=...) takes a cassette name (a file name under the test file's snapshot "
+    'folder), e.g. cassette="weather"; got '
+)
+
+
+@pytest.mark.parametrize(
+    ("marker", "message"),
+    [
+        ("cassette=3", NAME_TAKES + "3"),
+        ('cassette="../elsewhere"', NAME_TAKES + "'../elsewhere'"),
+        (
+            'cassette_match="fuzzy"',
+            '(cassette_match=...) takes "order" or "content", got \'fuzzy\'',
+        ),
+        (
+            'cassette_ignore="model"',
+            (
+                '(cassette_ignore=...) takes a list of request fields, e.g. ["model", '
+                "\"parameters.temperature\"]; got 'model'"
+            ),
+        ),
+    ],
+)
+def test_a_bad_cassette_marker_says_what_it_takes(
+    project: pytest.Pytester, marker: str, message: str
+) -> None:
+    project.makepyfile(test_weather=cities_test(marker))
+    result = run(project, "--streamfakes-upstream=http://127.0.0.1:9")
+    result.assert_outcomes(errors=1)
+    expected = f"test_weather.py::test_cities: @pytest.mark.streamfakes{message}"
+    assert expected in result.stdout.lines
+
+
+IN_PROCESS_TEST = """
+from langchain_openai import ChatOpenAI
+
+
+def test_in_process(cassette):
+    model = cassette.chat_model(
+        lambda: ChatOpenAI(base_url="{base_url}", api_key="sk-fake", model="gpt-4o-mini")
+    )
+    assert "".join(str(c.content) for c in model.stream("{prompt}")) == "Sunny in Paris"
+"""
+
+
+def test_a_model_in_process_records_then_replays_without_being_built(
+    project: pytest.Pytester, upstream: FakeProviderServer
+) -> None:
+    source = IN_PROCESS_TEST.replace("{base_url}", upstream.openai_base_url)
+    project.makepyfile(test_weather=source.replace("{prompt}", "Weather in Paris?"))
+    record(project, upstream)
+    assert len(upstream.journal) == 1
+    data = yaml.safe_load(
+        (project.path / "snapshots/test_weather/test_in_process.yaml").read_text()
+    )
+    assert data["interactions"][0]["request"] == {
+        "messages": [{"role": "human", "content": "Weather in Paris?"}]
+    }
+    # Replayed: the real model is never built (its URL would refuse now).
+    unreachable = IN_PROCESS_TEST.replace("{base_url}", "http://127.0.0.1:9/v1")
+    project.makepyfile(test_weather=unreachable.replace("{prompt}", "Weather in Paris?"))
+    run(project).assert_outcomes(passed=1)
+    project.makepyfile(test_weather=unreachable.replace("{prompt}", "Weather in Paris, France?"))
+    result = run(project)
+    result.assert_outcomes(failed=1, errors=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*ERROR at teardown of test_in_process*",
+            "cassette snapshots/test_weather/test_in_process.yaml: request 0 of this test*",
+            (
+                "E * fakes._errors.CassetteMismatchError: cassette "
+                "snapshots/test_weather/test_in_process.yaml: request 0 of this test does not "
+                "match recorded request 0 (matched in order):"
+            ),
+            "E * - role: human",
+            "E * -  content: Weather in Paris?",
+            "E * +  content: Weather in Paris, France?",
+        ]
+    )
+
+
+ANTHROPIC_TEST = """
+from langchain_anthropic import ChatAnthropic
+
+
+def test_claude(cassette):
+    model = ChatAnthropic(
+        base_url=cassette.anthropic_base_url,
+        api_key="sk-ant-fake",
+        model="claude-sonnet-4-5",
+        max_tokens=64,
+        stop_sequences=["###"],
+        max_retries=0,
+    )
+    model = model.bind_tools([{"name": "get_weather", "description": "Weather.",
+                               "input_schema": {"type": "object", "properties": {}}}])
+    answer = model.invoke([("system", "Be brief."), ("human", "Weather in Paris?")])
+    assert answer.content == "Sunny in Paris"
+"""
+
+
+def test_anthropic_requests_are_recorded_and_matched(
+    project: pytest.Pytester, upstream: FakeProviderServer
+) -> None:
+    project.makepyfile(test_weather=ANTHROPIC_TEST)
+    record(project, upstream)
+    data = yaml.safe_load((project.path / "snapshots/test_weather/test_claude.yaml").read_text())
+    assert data["interactions"][0]["request"] == {
+        "endpoint": "/v1/messages",
+        "model": "claude-sonnet-4-5",
+        "system": "Be brief.",
+        "messages": [{"role": "user", "content": "Weather in Paris?"}],
+        "tools": [
+            {
+                "name": "get_weather",
+                "description": "Weather.",
+                "input_schema": {"type": "object", "properties": {}},
+            }
+        ],
+        "stop": ["###"],
+        "parameters": {"max_tokens": 64},
+    }
+    run(project, f"--streamfakes-upstream={upstream.url}").assert_outcomes(passed=1)
+    project.makepyfile(test_weather=ANTHROPIC_TEST.replace('"###"', '"---"'))
+    result = run(project, f"--streamfakes-upstream={upstream.url}")
+    result.assert_outcomes(failed=1, errors=1)
+    result.stdout.fnmatch_lines([" stop:", "-- '###'", "+- '---'", " parameters:"])

@@ -12,7 +12,7 @@ from typing import Any
 
 import yaml
 
-from .._errors import FakesError
+from .._errors import CassetteMismatchError, FakesError
 from .._script._loading import script_fields
 from .._script._vocabulary import Response
 from .._script._writing import plain, response_data, write_script
@@ -33,11 +33,6 @@ TRANSPORT_FIELDS = frozenset(
 )
 # The fields a normalised request shows first, in this order; the rest are `parameters`.
 _ORDER = ("endpoint", "model", "system", "messages", "prompt", "tools", "tool_choice", "stop")
-
-
-class CassetteMismatchError(FakesError):
-    """A request that the cassette has no recorded answer for (in a mode that may not
-    record it): the message shows how it differs from the closest recorded request."""
 
 
 def wire_request(path: str, body: Any) -> dict[str, Any]:
@@ -198,6 +193,7 @@ class Tape:
         match: str = "order",
         ignore: Sequence[str] = (),
         hint: str = "",
+        name: str = "",
     ) -> None:
         if record_mode not in RECORD_MODES:
             raise FakesError(f"record mode {record_mode!r}: use one of {', '.join(RECORD_MODES)}")
@@ -208,6 +204,8 @@ class Tape:
         self.match = match
         self.ignore = tuple(ignore)
         self.hint = hint
+        self.name = name or str(cassette.path)
+        """How messages name the cassette (its path, unless given)."""
         """What a mismatch message ends with: how to re-record (the caller's words)."""
         self.replaying = record_mode != "all" and (record_mode != "once" or cassette.exists)
         """Whether recorded answers are played (False: every request is recorded)."""
@@ -268,7 +266,7 @@ class Tape:
 
     def _mismatch(self, position: int, request: dict[str, Any]) -> str:
         interactions = self.cassette.interactions
-        where = f"cassette {self.cassette.path}"
+        where = f"cassette {self.name}"
         if self.match == "order":
             closest = self._cursor if self._cursor < len(interactions) else None
         else:
