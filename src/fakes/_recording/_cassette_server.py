@@ -11,12 +11,13 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
+from .._errors import CassetteMismatchError
 from .._models._chat_model import FakeChatModel
 from .._script._vocabulary import Response
 from .._wire._app import CLOSE, FORMATS, ProviderApp
 from .._wire._format import WireFormat
 from .._wire._loopback import LOOPBACK
-from ._cassette import CassetteMismatchError, Tape, wire_request
+from ._cassette import Tape, wire_request
 from ._proxy import RecordingProxy
 
 
