@@ -176,6 +176,8 @@ def test_no_secret_reaches_the_cassette(
     assert "Weather in Paris? (my key: <redacted>)" in written
     assert KEY not in written
     assert "sk-" not in written
+    # The replay sends the key again: it matches the recording, redacted as it is.
+    run(project, f"--streamfakes-upstream={upstream.url}").assert_outcomes(passed=1)
 
 
 def test_replaying_without_a_cassette_fails_naming_the_flag(project: pytest.Pytester) -> None:

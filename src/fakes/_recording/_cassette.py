@@ -117,6 +117,12 @@ class Interaction:
 
     request: dict[str, Any]
     response: Response
+    """The answer read back into a script response (what a fake model replays)."""
+    http: dict[str, Any] | None = None
+    """The answer exactly as it came over HTTP, when it did: `status`, `content_type`
+    and either `frames` (each server-sent event or JSON line, as text) with the
+    `frame_times` they arrived at, or the whole `body` (text). Replayed over HTTP as it
+    is, so that what the script vocabulary has no words for still reaches the client."""
 
 
 @dataclass
@@ -154,15 +160,20 @@ class Cassette:
             r if isinstance(r, Response) else Response(text=r) for r in fields["responses"]
         ]
         interactions = [
-            Interaction(item["request"], response)
-            for item, response in zip(items, responses, strict=True)
+            Interaction(item["request"], response, _http(item.get("http"), source, n))
+            for n, (item, response) in enumerate(zip(items, responses, strict=True))
         ]
         return cls(target, interactions, exists=True)
 
     def data(self, secrets: Iterable[str] = ()) -> dict[str, Any]:
         """The file's contents, credentials redacted."""
         items = [
-            {"request": i.request, "response": response_data(i.response)} for i in self.interactions
+            {
+                "request": i.request,
+                "response": response_data(i.response),
+                **({"http": i.http} if i.http is not None else {}),
+            }
+            for i in self.interactions
         ]
         return dict(scrub({"version": VERSION, "interactions": items}, secrets))
 
@@ -179,6 +190,7 @@ class _Played:
     request: dict[str, Any]
     recorded: int | None = None
     response: Response | None = None
+    http: dict[str, Any] | None = None
 
 
 class Tape:
@@ -222,7 +234,11 @@ class Tape:
     def take(self, request: dict[str, Any]) -> tuple[int, Response | None]:
         """This run's next request: its position in the run and the recorded answer to
         play, or None when it is to be recorded (`fill` it when the answer is in).
-        Raises `CassetteMismatchError` when it may do neither."""
+        Raises `CassetteMismatchError` when it may do neither.
+
+        The request is compared (and kept) with its credentials redacted, as the
+        cassette holds it: a prompt that quotes a key still matches its recording."""
+        request = scrub(request)
         with self._lock:
             position = len(self.played)
             found = self._find(request) if self.replaying else None
@@ -238,10 +254,11 @@ class Tape:
             self.played.append(_Played(request))
             return position, None
 
-    def fill(self, position: int, response: Response) -> None:
-        """The answer that a recorded request got."""
+    def fill(self, position: int, response: Response, http: dict[str, Any] | None = None) -> None:
+        """The answer that a recorded request got (and, over HTTP, exactly as it came)."""
         with self._lock:
             self.played[position].response = response
+            self.played[position].http = http
 
     def _same(self, recorded: dict[str, Any], request: dict[str, Any]) -> bool:
         return without(recorded, self.ignore) == without(request, self.ignore)
@@ -321,10 +338,34 @@ class Tape:
             if played.recorded is not None:
                 kept.append(old[played.recorded])
             elif played.response is not None:
-                kept.append(Interaction(played.request, played.response))
+                kept.append(Interaction(played.request, played.response, played.http))
         if self.record_mode == "new_episodes":
             kept += [old[i] for i in range(len(old)) if i not in self._used]
         return Cassette(self.cassette.path, kept, exists=True)
+
+
+def _http(value: Any, source: str, position: int) -> dict[str, Any] | None:
+    """An interaction's `http` answer, checked enough to replay it."""
+    if value is None:
+        return None
+    frames = value.get("frames") if isinstance(value, dict) else None
+    ok = (
+        isinstance(value, dict)
+        and isinstance(value.get("status"), int)
+        and isinstance(value.get("content_type"), str)
+        and (
+            isinstance(value.get("body"), str)
+            or (isinstance(frames, list) and all(isinstance(f, str) for f in frames))
+        )
+    )
+    if not ok:
+        raise FakesError(
+            f"{source}: interactions[{position}].http: expected status (a number), "
+            "content_type, and frames (a list of strings) or body (a string); fix it, or "
+            "delete the "
+            "interaction's http to replay its response instead"
+        )
+    return dict(value)
 
 
 def _yaml(value: Any) -> str:

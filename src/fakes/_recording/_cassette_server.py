@@ -3,13 +3,16 @@ passes what the cassette does not hold through to the provider, recording it."""
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import json
-from collections.abc import Iterable
+import time
+from collections.abc import AsyncIterable, AsyncIterator, Iterable
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, StreamingResponse
+from starlette.responses import Response as HTTPResponse
 
 from .._errors import CassetteMismatchError
 from .._models._chat_model import FakeChatModel
@@ -51,6 +54,7 @@ class CassetteServer(RecordingProxy):
         self.tape = tape
         self.timing = timing
         self._waiting: dict[bytes, list[int]] = {}
+        self._arrivals: dict[int, tuple[int, str, list[tuple[bytes, float]]]] = {}
 
     async def _app(self, scope: Any, receive: Any, send: Any) -> None:
         if scope["type"] != "http":
@@ -79,9 +83,54 @@ class CassetteServer(RecordingProxy):
         if answer is None:
             with self._lock:
                 self._waiting.setdefault(body, []).append(position)
-            await (await self._forward(request))(scope, receive, send)
+            await self._record_through(request, position, scope, receive, send)
             return
-        await self._replay(answer, wire, body, scope, send)
+        recorded = self.tape.played[position].recorded
+        http = self.tape.cassette.interactions[recorded].http if recorded is not None else None
+        if http is not None:
+            await self._send_as_recorded(http, scope, receive, send)
+        else:
+            await self._replay(answer, wire, body, scope, send)
+
+    async def _record_through(
+        self, request: Request, position: int, scope: Any, receive: Any, send: Any
+    ) -> None:
+        """Forward the request, keeping every piece of the answer as it arrives."""
+        started = time.monotonic()
+        response = await self._forward(request)
+        if isinstance(response, StreamingResponse):
+            arrivals: list[tuple[bytes, float]] = []
+            content_type = response.headers.get("content-type", "")
+            self._arrivals[position] = (response.status_code, content_type, arrivals)
+            response.body_iterator = _kept(response.body_iterator, arrivals, started)
+        await response(scope, receive, send)
+
+    async def _send_as_recorded(
+        self, http: dict[str, Any], scope: Any, receive: Any, send: Any
+    ) -> None:
+        """The answer exactly as it came: its status, content type and frames (with
+        their recorded timing, when asked)."""
+        if "body" in http:
+            response: Any = HTTPResponse(
+                http["body"], http["status"], headers=CLOSE, media_type=http["content_type"]
+            )
+        else:
+            frames, times = list(http["frames"]), list(http.get("frame_times") or [])
+            end = _SEPARATORS.get(_media(http["content_type"]), "")
+            timing = self.timing and len(times) == len(frames)
+
+            async def body() -> AsyncIterator[bytes]:
+                previous = 0.0
+                for n, frame in enumerate(frames):
+                    if timing:
+                        await asyncio.sleep(max(0.0, times[n] - previous))
+                        previous = times[n]
+                    yield (frame + end).encode()
+
+            response = StreamingResponse(
+                body(), http["status"], headers=CLOSE, media_type=http["content_type"]
+            )
+        await response(scope, receive, send)
 
     async def _replay(
         self, answer: Response, wire: WireFormat, body: bytes, scope: Any, send: Any
@@ -119,8 +168,55 @@ class CassetteServer(RecordingProxy):
         with self._lock:
             waiting = self._waiting.get(body)
             position = waiting.pop(0) if waiting else None
+            arrived = self._arrivals.pop(position, None) if position is not None else None
         if position is not None:
-            self.tape.fill(position, response)
+            self.tape.fill(position, response, http_answer(*arrived) if arrived else None)
+
+
+_SEPARATORS = {"text/event-stream": "\n\n", "application/x-ndjson": "\n"}
+
+
+def _media(content_type: str) -> str:
+    return content_type.split(";")[0].strip().lower()
+
+
+async def _kept(
+    parts: AsyncIterable[Any], arrivals: list[tuple[bytes, float]], started: float
+) -> AsyncIterator[Any]:
+    async for part in parts:
+        data = part.encode() if isinstance(part, str) else bytes(part)
+        arrivals.append((data, time.monotonic() - started))
+        yield part
+
+
+def http_answer(
+    status: int, content_type: str, arrivals: list[tuple[bytes, float]]
+) -> dict[str, Any]:
+    """An answer as it came over HTTP, for a cassette: its whole body, or each frame (a
+    server-sent event, a JSON line) with the time its last byte arrived, as text."""
+    answer: dict[str, Any] = {"status": status, "content_type": content_type}
+    separator = _SEPARATORS.get(_media(content_type))
+    if separator is None:
+        # Kept as text, not as YAML: a key that names a credential elsewhere (logprobs'
+        # `token`) must not lose its value here; credential-shaped values still go.
+        answer["body"] = b"".join(data for data, _ in arrivals).decode("utf-8", "replace")
+        return answer
+    frames: list[str] = []
+    times: list[float] = []
+    pending = b""
+    end = separator.encode()
+    for data, at in arrivals:
+        pending += data.replace(b"\r\n", b"\n")
+        while end in pending:
+            frame, pending = pending.split(end, 1)
+            if frame.strip():
+                frames.append(frame.decode("utf-8", "replace"))
+                times.append(round(at, 4))
+    if pending.strip():  # a stream cut short: its last frame, unended
+        frames.append(pending.decode("utf-8", "replace"))
+        times.append(round(arrivals[-1][1], 4))
+    answer.update(frames=frames, frame_times=times)
+    return answer
 
 
 def _format_for(path: str) -> WireFormat | None:

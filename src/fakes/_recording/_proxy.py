@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator, Iterable
 from pathlib import Path
 from typing import Any
 
+import anyio
 import httpx
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
@@ -132,12 +133,18 @@ class RecordingProxy(LoopbackServer):
                     whole.extend(data)
                 yield data
         finally:
-            await upstream.aclose()
-            await client.aclose()
-        if reader is not None:
-            self._record(reader.response(), reader.model or _requested_model(body), body)
-        else:
-            self._record_whole(path, upstream.status_code, bytes(whole), body)
+            # Recorded even when cancelled: a client that hangs up once it has read the
+            # last frame cancels this while the provider has yet to close, and the
+            # answer is whole by then. Closed shielded: a cancelled await would leak them.
+            try:
+                if reader is not None:
+                    self._record(reader.response(), reader.model or _requested_model(body), body)
+                else:
+                    self._record_whole(path, upstream.status_code, bytes(whole), body)
+            finally:
+                with anyio.CancelScope(shield=True):
+                    await upstream.aclose()
+                    await client.aclose()
 
     def _record_whole(self, path: str, status: int, answer: bytes, body: bytes) -> None:
         try:

@@ -241,3 +241,12 @@ def test_a_bad_answer_in_a_cassette_names_its_place(tmp_path: Path) -> None:
     path.write_text("interactions:\n- request: {}\n  response: {txt: Hi}\n")
     with pytest.raises(ScriptError, match=r"c.yaml: responses\[0\]\.txt"):
         Cassette.load(path)
+
+
+def test_a_request_is_matched_with_its_credentials_redacted(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("MY_SERVICE_API_KEY", "very-secret-value-123")
+    tape = Tape(cassette("key <redacted>"))
+    assert tape.take(ask("key very-secret-value-123")) == (0, Response(text="re key <redacted>"))
+    assert tape.played[0].request == ask("key <redacted>")
