@@ -54,7 +54,7 @@ class CassetteServer(RecordingProxy):
         self.tape = tape
         self.timing = timing
         self._waiting: dict[bytes, list[int]] = {}
-        self._arrivals: dict[int, tuple[int, str, list[tuple[bytes, float]]]] = {}
+        self._arrivals: dict[int, tuple[int, dict[str, str], list[tuple[bytes, float]]]] = {}
 
     async def _app(self, scope: Any, receive: Any, send: Any) -> None:
         if scope["type"] != "http":
@@ -100,8 +100,8 @@ class CassetteServer(RecordingProxy):
         response = await self._forward(request)
         if isinstance(response, StreamingResponse):
             arrivals: list[tuple[bytes, float]] = []
-            content_type = response.headers.get("content-type", "")
-            self._arrivals[position] = (response.status_code, content_type, arrivals)
+            headers = dict(response.headers.items())
+            self._arrivals[position] = (response.status_code, headers, arrivals)
             response.body_iterator = _kept(response.body_iterator, arrivals, started)
         await response(scope, receive, send)
 
@@ -110,9 +110,10 @@ class CassetteServer(RecordingProxy):
     ) -> None:
         """The answer exactly as it came: its status, content type and frames (with
         their recorded timing, when asked)."""
+        headers = {**dict(http.get("headers") or {}), **CLOSE}
         if "body" in http:
             response: Any = HTTPResponse(
-                http["body"], http["status"], headers=CLOSE, media_type=http["content_type"]
+                http["body"], http["status"], headers=headers, media_type=http["content_type"]
             )
         else:
             frames, times = list(http["frames"]), list(http.get("frame_times") or [])
@@ -128,7 +129,7 @@ class CassetteServer(RecordingProxy):
                     yield (frame + end).encode()
 
             response = StreamingResponse(
-                body(), http["status"], headers=CLOSE, media_type=http["content_type"]
+                body(), http["status"], headers=headers, media_type=http["content_type"]
             )
         await response(scope, receive, send)
 
@@ -189,12 +190,22 @@ async def _kept(
         yield part
 
 
+# The answer's headers a client acts on (when to retry); the rest are not kept.
+KEPT_HEADERS = ("retry-after", "retry-after-ms", "x-should-retry")
+
+
 def http_answer(
-    status: int, content_type: str, arrivals: list[tuple[bytes, float]]
+    status: int, headers: dict[str, str], arrivals: list[tuple[bytes, float]]
 ) -> dict[str, Any]:
     """An answer as it came over HTTP, for a cassette: its whole body, or each frame (a
-    server-sent event, a JSON line) with the time its last byte arrived, as text."""
+    server-sent event, a JSON line) with the time its last byte arrived, as text; and
+    the headers that tell a client when to retry."""
+    lower = {name.lower(): value for name, value in headers.items()}
+    content_type = lower.get("content-type", "")
     answer: dict[str, Any] = {"status": status, "content_type": content_type}
+    kept = {name: lower[name] for name in KEPT_HEADERS if name in lower}
+    if kept:
+        answer["headers"] = kept
     separator = _SEPARATORS.get(_media(content_type))
     if separator is None:
         # Kept as text, not as YAML: a key that names a credential elsewhere (logprobs'

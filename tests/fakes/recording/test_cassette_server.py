@@ -259,16 +259,19 @@ def test_anthropic_blocks_come_back_in_their_order(
 
 def test_frames_keep_the_time_their_last_byte_arrived() -> None:
     arrivals = [(b"data: 1\r\n\r\nda", 0.5), (b"ta: 2\n\n", 0.75), (b"data: cut", 0.9)]
-    assert http_answer(200, "text/event-stream; charset=utf-8", arrivals) == {
+    sse = {"content-type": "text/event-stream; charset=utf-8", "x-request-id": "req-1"}
+    assert http_answer(200, sse, arrivals) == {
         "status": 200,
         "content_type": "text/event-stream; charset=utf-8",
         "frames": ["data: 1", "data: 2", "data: cut"],
         "frame_times": [0.5, 0.75, 0.9],
     }
     whole = [(b'{"error": {"message": "sl', 0.1), (b'ow", "token": "t"}}', 0.2)]
-    assert http_answer(429, "application/json", whole) == {
+    limited = {"Content-Type": "application/json", "Retry-After": "2", "x-request-id": "r"}
+    assert http_answer(429, limited, whole) == {
         "status": 429,
         "content_type": "application/json",
+        "headers": {"retry-after": "2"},
         "body": '{"error": {"message": "slow", "token": "t"}}',
     }
 
@@ -299,3 +302,25 @@ def test_an_answer_is_kept_when_the_client_hangs_up_after_the_last_frame(tmp_pat
     assert kept.response.content_text == "Hi"
     assert kept.http is not None
     assert kept.http["frames"][-1] == "data: [DONE]"
+
+
+async def too_many(request: Request) -> Response:
+    error = {"error": {"message": "Rate limit reached", "type": "requests"}}
+    return JSONResponse(error, 429, headers={**CLOSE, "retry-after": "7", "x-request-id": "r1"})
+
+
+def test_an_error_comes_back_with_its_status_and_when_to_retry(tmp_path: Path) -> None:
+    app = Starlette(routes=[Route("/v1/chat/completions", too_many, methods=["POST"])])
+    ask = {"model": "m", "messages": [{"role": "user", "content": "Hi"}]}
+
+    def use(url: str, kind: str) -> Any:
+        answer = httpx.post(f"{url}/v1/chat/completions", json=ask)
+        return answer.status_code, answer.json(), answer.headers.get("retry-after")
+
+    with LoopbackServer(app) as provider:
+        direct, recorded, replayed = record_then_replay(provider, tmp_path / "c.yaml", use)
+    assert direct == recorded == replayed
+    assert replayed == (429, {"error": {"message": "Rate limit reached", "type": "requests"}}, "7")
+    [kept] = Cassette.load(tmp_path / "c.yaml").interactions
+    assert kept.response.fault is not None  # read back as a rate limit, too
+    assert kept.http is not None and "x-request-id" not in kept.http.get("headers", {})
