@@ -87,7 +87,10 @@ class CassetteServer(RecordingProxy):
             return
         recorded = self.tape.played[position].recorded
         http = self.tape.cassette.interactions[recorded].http if recorded is not None else None
-        if http is not None:
+        # `stream` is not matched on: an answer recorded streamed (or whole) is played
+        # from its script response to a request that asks the other way.
+        streaming = isinstance(parsed, dict) and wire.streaming(parsed)
+        if http is not None and ("frames" in http) == streaming:
             await self._send_as_recorded(http, scope, receive, send)
         else:
             await self._replay(answer, wire, body, scope, send)

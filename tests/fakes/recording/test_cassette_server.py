@@ -23,6 +23,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
+from fakes import FakeChatModel, FakeProviderServer
 from fakes._recording._cassette import Cassette, Tape
 from fakes._recording._cassette_server import CassetteServer, http_answer
 from fakes._wire._loopback import LoopbackServer
@@ -324,3 +325,17 @@ def test_an_error_comes_back_with_its_status_and_when_to_retry(tmp_path: Path) -
     [kept] = Cassette.load(tmp_path / "c.yaml").interactions
     assert kept.response.fault is not None  # read back as a rate limit, too
     assert kept.http is not None and "x-request-id" not in kept.http.get("headers", {})
+
+
+def test_an_answer_recorded_streamed_plays_to_a_request_that_is_not(tmp_path: Path) -> None:
+    path = tmp_path / "c.yaml"
+    with FakeProviderServer(FakeChatModel(responses=["Sunny in Paris"])) as provider:
+        tape = Tape(Cassette.load(path), "once")
+        with CassetteServer(tape, provider.url) as recording:
+            model = ChatOpenAI(base_url=recording.openai_base_url, api_key="sk-fake", model="m")
+            assert "".join(str(c.content) for c in model.stream("Weather?")) == "Sunny in Paris"
+        tape.result().save()
+    tape = Tape(Cassette.load(path), "none")
+    with CassetteServer(tape, "http://127.0.0.1:9") as replay:
+        model = ChatOpenAI(base_url=replay.openai_base_url, api_key="sk-fake", model="m")
+        assert model.invoke("Weather?").content == "Sunny in Paris"
