@@ -25,6 +25,20 @@ def _with_stop_list(options: dict[str, Any]) -> dict[str, Any]:
     return options
 
 
+def _extras(reply: Reply) -> dict[str, Any]:
+    """`system_fingerprint` and `service_tier` from the response's metadata (a recording
+    keeps them there), sent at the top of every chunk as OpenAI does."""
+    metadata = reply.response.response_metadata
+    return {k: metadata[k] for k in ("system_fingerprint", "service_tier") if k in metadata}
+
+
+def _logprobs(reply: Reply) -> list[Any]:
+    """The token logprobs in the response's metadata (`{"content": [...]}`)."""
+    logprobs = reply.response.response_metadata.get("logprobs")
+    tokens = logprobs.get("content") if isinstance(logprobs, dict) else None
+    return list(tokens) if isinstance(tokens, list) else []
+
+
 def _error_body(message: str, kind: str, status: int) -> dict[str, Any]:
     return {"error": {"message": message, "type": kind, "param": None, "code": None}}
 
@@ -47,20 +61,36 @@ class ChatCompletions(ChatRequests):
         )
 
     def _chunk(
-        self, reply: Reply, delta: dict[str, Any], finish: str | None = None
+        self,
+        reply: Reply,
+        delta: dict[str, Any],
+        finish: str | None = None,
+        logprobs: list[Any] | None = None,
     ) -> dict[str, Any]:
+        choice = {"index": 0, "delta": delta, "finish_reason": finish}
+        if logprobs:
+            choice["logprobs"] = {"content": logprobs}
         return {
             "id": reply.response.id or f"chatcmpl-fake-{reply.call_index:04d}",
             "object": "chat.completion.chunk",
             "created": CREATED,
             "model": reply.model,
-            "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
+            **_extras(reply),
+            "choices": [choice],
         }
 
     def frames(self, reply: Reply, body: dict[str, Any]) -> list[Frame]:
         frames = [data_frame(self._chunk(reply, {"role": "assistant", "content": ""}))]
+        texts = reply.pieces.text
+        logprobs = _logprobs(reply)
+        # One token's logprobs per text chunk, as OpenAI streams them; else all on the first.
+        shares = [[p] for p in logprobs] if len(logprobs) == len(texts) else [logprobs]
         frames += [
-            data_frame(self._chunk(reply, {"content": p}), chunk=True) for p in reply.pieces.text
+            data_frame(
+                self._chunk(reply, {"content": p}, logprobs=shares[i] if i < len(shares) else None),
+                chunk=True,
+            )
+            for i, p in enumerate(texts)
         ]
         for position, (call, fragments) in enumerate(
             zip(reply.response.tool_calls, reply.pieces.tool_args, strict=True)
@@ -96,14 +126,16 @@ class ChatCompletions(ChatRequests):
                 }
                 for position, call in enumerate(reply.response.tool_calls)
             ]
+        choice = {"index": 0, "message": message, "finish_reason": finish_reason(reply.response)}
+        if _logprobs(reply):
+            choice["logprobs"] = {"content": _logprobs(reply)}
         return {
             "id": reply.response.id or f"chatcmpl-fake-{reply.call_index:04d}",
             "object": "chat.completion",
             "created": CREATED,
             "model": reply.model,
-            "choices": [
-                {"index": 0, "message": message, "finish_reason": finish_reason(reply.response)}
-            ],
+            **_extras(reply),
+            "choices": [choice],
             "usage": _usage(reply),
         }
 

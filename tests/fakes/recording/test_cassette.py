@@ -250,3 +250,11 @@ def test_a_request_is_matched_with_its_credentials_redacted(
     tape = Tape(cassette("key <redacted>"))
     assert tape.take(ask("key very-secret-value-123")) == (0, Response(text="re key <redacted>"))
     assert tape.played[0].request == ask("key <redacted>")
+
+
+def test_a_logprob_keeps_its_token_and_a_credential_named_token_does_not() -> None:
+    from fakes._secrets import scrub
+
+    logprobs = {"content": [{"token": "Sunny", "logprob": -0.1, "top_logprobs": []}]}
+    assert scrub(logprobs) == logprobs
+    assert scrub({"auth": {"token": "abc"}}) == {"auth": {"token": "<redacted>"}}

@@ -23,7 +23,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
-from fakes import FakeChatModel, FakeProviderServer
+from fakes import FakeChatModel, FakeProviderServer, RecordingProxy
 from fakes._recording._cassette import Cassette, Tape
 from fakes._recording._cassette_server import CassetteServer, http_answer
 from fakes._wire._loopback import LoopbackServer
@@ -147,9 +147,12 @@ FORECAST = {
 
 async def chat_completions(request: Request) -> Response:
     body = await request.json()
+    n = body.get("n") or 1
     if not body.get("stream"):
-        return JSONResponse(OPENAI_WHOLE, headers=CLOSE)
-    frames = [f"data: {json.dumps(c)}\n\n" for c in OPENAI_STREAM] + ["data: [DONE]\n\n"]
+        whole = {**OPENAI_WHOLE, "choices": OPENAI_WHOLE["choices"][:n]}
+        return JSONResponse(whole, headers=CLOSE)
+    chunks = [c for c in OPENAI_STREAM if c["choices"][0]["index"] < n]
+    frames = [f"data: {json.dumps(c)}\n\n" for c in chunks] + ["data: [DONE]\n\n"]
     return Response("".join(frames), media_type="text/event-stream", headers=CLOSE)
 
 
@@ -201,7 +204,9 @@ def test_openai_fields_and_choices_come_back_as_they_were(
             stream = client.chat.completions.create(**ask, n=2, logprobs=True, stream=True)
             chunks = [c.model_dump() for c in stream]
             whole = client.chat.completions.create(**ask, n=2, logprobs=True)
-        model = ChatOpenAI(base_url=f"{url}/v1", api_key="sk-fake", model="gpt-4o", logprobs=True)
+        model = ChatOpenAI(
+            base_url=f"{url}/v1", api_key="sk-fake", model="gpt-4o", logprobs=True, n=2
+        )
         message = model.invoke("Weather?")
         streamed = [c.response_metadata for c in model.stream("Weather?")]
         return (
@@ -339,3 +344,25 @@ def test_an_answer_recorded_streamed_plays_to_a_request_that_is_not(tmp_path: Pa
     with CassetteServer(tape, "http://127.0.0.1:9") as replay:
         model = ChatOpenAI(base_url=replay.openai_base_url, api_key="sk-fake", model="m")
         assert model.invoke("Weather?").content == "Sunny in Paris"
+
+
+def test_a_script_recording_keeps_what_chat_openai_reports(
+    provider: LoopbackServer, tmp_path: Path
+) -> None:
+    """Through `streamfakes record` too (a script, not a cassette): system_fingerprint,
+    service_tier and logprobs come back, and a second choice is not mixed into the first."""
+
+    def surfaced(url: str) -> Any:
+        model = ChatOpenAI(base_url=f"{url}/v1", api_key="sk-fake", model="gpt-4o", logprobs=True)
+        chunks = list(model.stream("Weather?"))
+        whole = model.invoke("Weather?")
+        return [(c.content, c.response_metadata) for c in chunks], whole.response_metadata
+
+    direct = surfaced(provider.url)
+    with RecordingProxy(provider.url) as proxy:
+        surfaced(proxy.url)
+        assert proxy.wait_for(2, timeout=5)
+    proxy.save(tmp_path / "script.yaml")
+    with FakeProviderServer(FakeChatModel.from_script(tmp_path / "script.yaml")) as replay:
+        replayed = surfaced(replay.url)
+    assert replayed == direct
