@@ -366,3 +366,15 @@ def test_a_script_recording_keeps_what_chat_openai_reports(
     with FakeProviderServer(FakeChatModel.from_script(tmp_path / "script.yaml")) as replay:
         replayed = surfaced(replay.url)
     assert replayed == direct
+
+
+def test_the_recording_proxy_keeps_an_answer_when_the_client_hangs_up() -> None:
+    app = Starlette(routes=[Route("/v1/chat/completions", slow_to_close, methods=["POST"])])
+    ask = {"model": "m", "stream": True, "messages": [{"role": "user", "content": "Hi"}]}
+    with LoopbackServer(app) as provider, RecordingProxy(provider.url) as proxy:
+        with httpx.stream("POST", f"{proxy.openai_base_url}/chat/completions", json=ask) as r:
+            for line in r.iter_lines():
+                if line == "data: [DONE]":
+                    break
+        assert proxy.wait_for(1, timeout=5)
+    assert proxy.recorded[0].content_text == "Hi"
