@@ -320,6 +320,9 @@ def test_in_process(cassette):
         lambda: ChatOpenAI(base_url="{base_url}", api_key="sk-fake", model="gpt-4o-mini")
     )
     assert "".join(str(c.content) for c in model.stream("{prompt}")) == "Sunny in Paris"
+    # Recorded or replayed, the model's runs look the same.
+    assert model.get_name() == "ChatOpenAI"
+    assert model._get_ls_params()["ls_model_name"] == "gpt-4o-mini"
 """
 
 
@@ -336,6 +339,7 @@ def test_a_model_in_process_records_then_replays_without_being_built(
     assert data["interactions"][0]["request"] == {
         "messages": [{"role": "human", "content": "Weather in Paris?"}]
     }
+    assert data["interactions"][0]["recorded_model"]["name"] == "ChatOpenAI"
     # Replayed: the real model is never built (its URL would refuse now).
     unreachable = IN_PROCESS_TEST.replace("{base_url}", "http://127.0.0.1:9/v1")
     project.makepyfile(test_weather=unreachable.replace("{prompt}", "Weather in Paris?"))

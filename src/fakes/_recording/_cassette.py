@@ -123,6 +123,9 @@ class Interaction:
     and either `frames` (each server-sent event or JSON line, as text) with the
     `frame_times` they arrived at, or the whole `body` (text). Replayed over HTTP as it
     is, so that what the script vocabulary has no words for still reaches the client."""
+    recorded_model: dict[str, Any] | None = None
+    """In process: the recorded model's name, `model_name` and `ls_params`, which the
+    replaying fake reports in its runs."""
 
 
 @dataclass
@@ -160,7 +163,12 @@ class Cassette:
             r if isinstance(r, Response) else Response(text=r) for r in fields["responses"]
         ]
         interactions = [
-            Interaction(item["request"], response, _http(item.get("http"), source, n))
+            Interaction(
+                item["request"],
+                response,
+                _http(item.get("http"), source, n),
+                _mapping(item.get("recorded_model")),
+            )
             for n, (item, response) in enumerate(zip(items, responses, strict=True))
         ]
         return cls(target, interactions, exists=True)
@@ -172,6 +180,7 @@ class Cassette:
                 "request": i.request,
                 "response": response_data(i.response),
                 **({"http": i.http} if i.http is not None else {}),
+                **({"recorded_model": i.recorded_model} if i.recorded_model else {}),
             }
             for i in self.interactions
         ]
@@ -191,6 +200,7 @@ class _Played:
     recorded: int | None = None
     response: Response | None = None
     http: dict[str, Any] | None = None
+    recorded_model: dict[str, Any] | None = None
 
 
 class Tape:
@@ -254,11 +264,19 @@ class Tape:
             self.played.append(_Played(request))
             return position, None
 
-    def fill(self, position: int, response: Response, http: dict[str, Any] | None = None) -> None:
-        """The answer that a recorded request got (and, over HTTP, exactly as it came)."""
+    def fill(
+        self,
+        position: int,
+        response: Response,
+        http: dict[str, Any] | None = None,
+        *,
+        recorded_model: dict[str, Any] | None = None,
+    ) -> None:
+        """The answer that a recorded request got (and, over HTTP, exactly as it came;
+        in process, the model that gave it)."""
         with self._lock:
-            self.played[position].response = response
-            self.played[position].http = http
+            played = self.played[position]
+            played.response, played.http, played.recorded_model = response, http, recorded_model
 
     def _same(self, recorded: dict[str, Any], request: dict[str, Any]) -> bool:
         return without(recorded, self.ignore) == without(request, self.ignore)
@@ -338,7 +356,9 @@ class Tape:
             if played.recorded is not None:
                 kept.append(old[played.recorded])
             elif played.response is not None:
-                kept.append(Interaction(played.request, played.response, played.http))
+                kept.append(
+                    Interaction(played.request, played.response, played.http, played.recorded_model)
+                )
         if self.record_mode == "new_episodes":
             kept += [old[i] for i in range(len(old)) if i not in self._used]
         return Cassette(self.cassette.path, kept, exists=True)
@@ -366,6 +386,10 @@ def _http(value: Any, source: str, position: int) -> dict[str, Any] | None:
             "interaction's http to replay its response instead"
         )
     return dict(value)
+
+
+def _mapping(value: Any) -> dict[str, Any] | None:
+    return dict(value) if isinstance(value, dict) else None
 
 
 def _yaml(value: Any) -> str:

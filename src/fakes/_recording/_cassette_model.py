@@ -22,8 +22,11 @@ class CassetteChatModel(FakeChatModel):
     _tape: Tape = PrivateAttr()
 
     def __init__(self, tape: Tape, **settings: Any) -> None:
-        responses = [interaction.response for interaction in tape.cassette.interactions]
-        super().__init__(responses=responses, **settings)
+        interactions = tape.cassette.interactions
+        # Named, and reporting the run metadata, as the recorded model did.
+        recorded = next((i.recorded_model for i in interactions if i.recorded_model), {})
+        responses = [interaction.response for interaction in interactions]
+        super().__init__(responses=responses, **{**recorded, **settings})
         self._tape = tape
 
     def _playback(
@@ -39,6 +42,6 @@ class CassetteChatModel(FakeChatModel):
 
 def put_on_tape(recorder: StreamRecorder, tape: Tape) -> None:
     """Every chat model call the recorder saw, with its answer, recorded on the tape."""
-    for messages, options, response in recorder.chat_calls():
+    for messages, options, response, settings in recorder.chat_calls():
         position, _ = tape.take(chat_request(messages, options))
-        tape.fill(position, response)
+        tape.fill(position, response, recorded_model=settings)

@@ -161,11 +161,14 @@ class StreamRecorder(BaseCallbackHandler):
         """The finished calls' responses, in the order the calls started."""
         return [run.response for run in self._order if run.response is not None]
 
-    def chat_calls(self) -> list[tuple[list[BaseMessage], dict[str, Any], Response]]:
+    def chat_calls(
+        self,
+    ) -> list[tuple[list[BaseMessage], dict[str, Any], Response, dict[str, Any]]]:
         """The finished chat model calls, in the order they started: the messages and
-        call options (`stop`, bound `tools`, ...) each was called with, and its answer."""
+        call options (`stop`, bound `tools`, ...) each was called with, its answer, and
+        the fake settings that replay it under the same name and run metadata."""
         return [
-            (r.input, r.options, r.response)
+            (r.input, r.options, r.response, _settings(r))
             for r in self._order
             if r.kind == "chat" and r.response is not None
         ]
@@ -200,6 +203,10 @@ class StreamRecorder(BaseCallbackHandler):
         """Write the recording as a script file (.yaml, .yml or .json), whole or not at
         all; `FakeChatModel.from_script(path)` replays it."""
         return write_script(path, self.script(model=model))
+
+
+def _settings(run: _Run) -> dict[str, Any]:
+    return {"name": run.name, **{k: v for k, v in run.settings.items() if v is not None}}
 
 
 def _appended_by_langchain(last: dict[str, Any], result: LLMResult) -> bool:
