@@ -409,3 +409,28 @@ def test_anthropic_requests_are_recorded_and_matched(
     result = run(project, f"--streamfakes-upstream={upstream.url}")
     result.assert_outcomes(failed=1, errors=1)
     result.stdout.fnmatch_lines([" stop:", "-- '###'", "+- '---'", " parameters:"])
+
+
+def test_a_test_that_made_no_request_records_an_empty_cassette(
+    project: pytest.Pytester, upstream: FakeProviderServer
+) -> None:
+    project.makepyfile(
+        test_weather="""
+import pytest
+
+@pytest.mark.parametrize("ask", [False, True])
+def test_maybe(cassette, ask):
+    from langchain_openai import ChatOpenAI
+    if ask:
+        model = ChatOpenAI(base_url=cassette.openai_base_url, api_key="sk-fake", model="m")
+        assert model.invoke("Weather in Paris?").content == "Sunny in Paris"
+"""
+    )
+    run(
+        project, "--streamfakes-record=once", f"--streamfakes-upstream={upstream.url}"
+    ).assert_outcomes(passed=2)
+    empty = yaml.safe_load(
+        (project.path / "snapshots/test_weather/test_maybe[False].yaml").read_text()
+    )
+    assert empty == {"version": 1, "interactions": []}
+    run(project, f"--streamfakes-upstream={upstream.url}").assert_outcomes(passed=2)
