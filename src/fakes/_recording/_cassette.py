@@ -226,9 +226,9 @@ class Tape:
         self.match = match
         self.ignore = tuple(ignore)
         self.hint = hint
+        """What a mismatch message ends with: how to re-record (the caller's words)."""
         self.name = name or str(cassette.path)
         """How messages name the cassette (its path, unless given)."""
-        """What a mismatch message ends with: how to re-record (the caller's words)."""
         self.replaying = record_mode != "all" and (record_mode != "once" or cassette.exists)
         """Whether recorded answers are played (False: every request is recorded)."""
         self.recording = record_mode in ("all", "new_episodes") or (
