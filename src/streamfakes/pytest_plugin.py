@@ -62,7 +62,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         action="store_true",
         default=False,
         dest="streamfakes_allow_unused",
-        help="do not fail tests whose fakes left scripted responses unused",
+        help="do not fail tests whose fakes left scripted responses (or whose cassettes "
+        "left recorded requests) unused",
     )
     group.addoption(
         "--streamfakes-server-scope",
