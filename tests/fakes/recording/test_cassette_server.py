@@ -378,3 +378,53 @@ def test_the_recording_proxy_keeps_an_answer_when_the_client_hangs_up() -> None:
                     break
         assert proxy.wait_for(1, timeout=5)
     assert proxy.recorded[0].content_text == "Hi"
+
+
+def test_ollama_json_lines_are_kept_and_replayed(tmp_path: Path) -> None:
+    from langchain_ollama import ChatOllama
+
+    def use(url: str, kind: str) -> Any:
+        model = ChatOllama(base_url=url, model="llama3")
+        return [(c.content, c.response_metadata.get("done")) for c in model.stream("Weather?")]
+
+    upstream = FakeProviderServer(FakeChatModel(responses=["Sunny in Paris"], cycle=True)).start()
+    direct, recorded, replayed = record_then_replay(upstream, tmp_path / "c.yaml", use)
+    assert direct == recorded == replayed
+    [kept] = Cassette.load(tmp_path / "c.yaml").interactions
+    assert kept.http is not None and kept.http["content_type"] == "application/x-ndjson"
+    assert len(kept.http["frames"]) == len(kept.http["frame_times"]) == 4
+
+
+def test_replays_stream_at_once_unless_asked_for_the_recorded_timing(tmp_path: Path) -> None:
+    import time
+
+    from fakes import Latency
+
+    slow = FakeChatModel(
+        responses=["Sunny in Paris"], latency=Latency(ttft=0.3), real_time=True, cycle=True
+    )
+    path = tmp_path / "c.yaml"
+    with FakeProviderServer(slow) as provider:
+        tape = Tape(Cassette.load(path), "once")
+        with CassetteServer(tape, provider.url) as recording:
+            ChatOpenAI(base_url=recording.openai_base_url, api_key="sk-fake", model="m").invoke(
+                "Weather?", stream=False
+            )
+            list(
+                ChatOpenAI(base_url=recording.openai_base_url, api_key="sk-fake", model="m").stream(
+                    "Weather?"
+                )
+            )
+        tape.result().save()
+
+    def replay(timing: bool) -> float:
+        tape = Tape(Cassette.load(path), "none")
+        with CassetteServer(tape, "http://127.0.0.1:9", timing=timing) as server:
+            model = ChatOpenAI(base_url=server.openai_base_url, api_key="sk-fake", model="m")
+            started = time.monotonic()
+            model.invoke("Weather?")
+            list(model.stream("Weather?"))
+            return time.monotonic() - started
+
+    assert replay(timing=False) < 0.25
+    assert replay(timing=True) >= 0.25
