@@ -10,6 +10,7 @@ import importlib as _importlib
 import typing as _typing
 
 from ._errors import (
+    CassetteMismatchError,
     ConnectionDroppedError,
     ContentFilterError,
     FakesError,
@@ -48,6 +49,7 @@ if _typing.TYPE_CHECKING:
 __all__ = [
     "DIALECTS",
     "Call",
+    "CassetteMismatchError",
     "ChatCompletions",
     "ChatRequests",
     "Clock",

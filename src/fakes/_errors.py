@@ -40,6 +40,11 @@ class ScriptExhaustedError(FakesError, RuntimeError):
     """A fake was called more times than its script has responses."""
 
 
+class CassetteMismatchError(FakesError, AssertionError):
+    """A request the cassette holds no answer for, in a mode that may not record it; the
+    message shows how it differs from the closest recorded request, and how to record it."""
+
+
 class ProviderError(FakesError):
     """Base class of the ready-made, provider-like errors a `Fault` can raise."""
 

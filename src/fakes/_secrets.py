@@ -43,8 +43,12 @@ def scrub(value: Any, secrets: Iterable[str] = ()) -> Any:
 
 def _scrub(value: Any, secrets: list[str]) -> Any:
     if isinstance(value, Mapping):
+        # A logprobs entry's `token` is a token the model generated, not a credential.
+        generated = "logprob" in value
         return {
-            key: REDACTED if secret_key(str(key)) and item else _scrub(item, secrets)
+            key: REDACTED
+            if secret_key(str(key)) and item and not (generated and key == "token")
+            else _scrub(item, secrets)
             for key, item in value.items()
         }
     if isinstance(value, list):

@@ -2,19 +2,30 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 
 MARKER = "streamfakes"
 BOOLEAN_KEYWORDS = ("allow_unused", "allow_unexpected")
-KEYWORDS = ("script", *BOOLEAN_KEYWORDS)
+CASSETTE_KEYWORDS = ("cassette", "cassette_match", "cassette_ignore")
+KEYWORDS = ("script", *BOOLEAN_KEYWORDS, *CASSETTE_KEYWORDS)
+MATCH_MODES = ("order", "content")
 HELP = (
-    f"{MARKER}(script=None, allow_unused=False, allow_unexpected=False): "
+    f"{MARKER}(script=None, allow_unused=False, allow_unexpected=False, cassette=None, "
+    'cassette_match="order", cassette_ignore=()): '
     "script: the script file that fake_chat_model(), fake_llm() and fake_provider() load "
     "when given no responses (relative to the test file); "
-    "allow_unused: do not fail the test over scripted responses no call used; "
-    "allow_unexpected: do not fail it over requests a fake provider had no answer for"
+    "allow_unused: do not fail the test over scripted responses (or recorded requests) no "
+    "call used; "
+    "allow_unexpected: do not fail it over requests a fake provider had no answer for; "
+    "cassette: the name of the cassette the `cassette` fixture plays and records (default: "
+    "the test's name), a YAML file in the test file's folder under snapshots/; "
+    'cassette_match: "order" (the n-th request must match the n-th recorded one) or '
+    '"content" (any recorded request not yet played); '
+    'cassette_ignore: request fields left out of the match, e.g. ["parameters.temperature"]'
 )
 
 
@@ -25,6 +36,9 @@ class MarkerSettings:
     script: str | None = None
     allow_unused: bool = False
     allow_unexpected: bool = False
+    cassette: str | None = None
+    cassette_match: str = "order"
+    cassette_ignore: tuple[str, ...] = ()
 
 
 _SETTINGS = pytest.StashKey[MarkerSettings]()
@@ -72,4 +86,31 @@ def _read(nodeid: str, marker: pytest.Mark) -> MarkerSettings:
         script=script,
         allow_unused=marker.kwargs.get("allow_unused", False),
         allow_unexpected=marker.kwargs.get("allow_unexpected", False),
+        **_cassette_settings(nodeid, marker.kwargs),
     )
+
+
+def _cassette_settings(nodeid: str, kwargs: Mapping[str, Any]) -> dict[str, Any]:
+    name = kwargs.get("cassette")
+    if name is not None and not (
+        isinstance(name, str) and name.strip() and ".." not in name.replace("\\", "/").split("/")
+    ):
+        raise MarkerError(
+            f"{nodeid}: @pytest.mark.{MARKER}(cassette=...) takes a cassette name (a file "
+            f'name under the test file\'s snapshot folder), e.g. cassette="weather"; got {name!r}'
+        )
+    match = kwargs.get("cassette_match", "order")
+    if match not in MATCH_MODES:
+        raise MarkerError(
+            f"{nodeid}: @pytest.mark.{MARKER}(cassette_match=...) takes "
+            f'"order" or "content", got {match!r}'
+        )
+    ignore = kwargs.get("cassette_ignore", ())
+    if isinstance(ignore, str) or not (
+        isinstance(ignore, (list, tuple)) and all(isinstance(f, str) and f for f in ignore)
+    ):
+        raise MarkerError(
+            f"{nodeid}: @pytest.mark.{MARKER}(cassette_ignore=...) takes a list of request "
+            f'fields, e.g. ["model", "parameters.temperature"]; got {ignore!r}'
+        )
+    return {"cassette": name, "cassette_match": match, "cassette_ignore": tuple(ignore)}

@@ -13,14 +13,21 @@ Fixtures:
     stream_snapshot: syrupy's `snapshot` with the stream extension:
         `assert await acollect_events(chain, {"topic": "parrot"}) == stream_snapshot`.
     stream_json_snapshot: the same in the full structured form (JSON).
+    cassette: record a test's real provider calls once, replay them after:
+        `ChatOpenAI(base_url=cassette.openai_base_url, ...)` (also anthropic_base_url,
+        ollama_base_url) or `cassette.chat_model(lambda: ChatOpenAI(...))` in process.
 
 Marker:
     @pytest.mark.streamfakes(script="scripts/weather.yaml", allow_unused=False,
-                             allow_unexpected=False)
+                             allow_unexpected=False, cassette="weather",
+                             cassette_match="order", cassette_ignore=())
 
 Options (one group, "streamfakes"):
     --streamfakes-allow-unused       never fail a test over unused scripted responses
     --streamfakes-server-scope=S     `test` (a server per test) or `session` (shared)
+    --streamfakes-record=MODE        cassettes: none (replay only, the default), once,
+                                     new_episodes or all (pytest-recording's meanings)
+    --streamfakes-upstream=URL       where recording cassettes send every request
     ini `streamfakes_server_scope`   the same, in the ini file
     ini `stream_snapshot_dir`        where stream snapshots live, under the rootdir
 """
@@ -42,10 +49,11 @@ if TYPE_CHECKING:
 
     from fakes import FakeChatModel, FakeLLM, FakeProviderServer
 
-    from . import _fixtures
+    from . import _cassettes, _fixtures
 
 _CALL_FAILED = pytest.StashKey[bool]()
 SERVER_SCOPES = ("test", "session")
+RECORD_MODES = ("none", "once", "new_episodes", "all")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -55,7 +63,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         action="store_true",
         default=False,
         dest="streamfakes_allow_unused",
-        help="do not fail tests whose fakes left scripted responses unused",
+        help="do not fail tests whose fakes left scripted responses (or whose cassettes "
+        "left recorded requests) unused",
     )
     group.addoption(
         "--streamfakes-server-scope",
@@ -64,6 +73,23 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         dest="streamfakes_server_scope",
         help="`test`: fake_provider starts a server per test (default); `session`: servers "
         "are started once and each test gets its own script and journal on them",
+    )
+    group.addoption(
+        "--streamfakes-record",
+        choices=RECORD_MODES,
+        default="none",
+        dest="streamfakes_record",
+        help="cassettes: `none` replays only and never reaches the network (default); "
+        "`once` records a missing cassette; `new_episodes` replays what matches and records "
+        "the rest; `all` records every request again",
+    )
+    group.addoption(
+        "--streamfakes-upstream",
+        default=None,
+        dest="streamfakes_upstream",
+        metavar="URL",
+        help="where a recording cassette sends requests (default: each provider's API, "
+        "e.g. https://api.openai.com)",
     )
     parser.addini(
         "streamfakes_server_scope",
@@ -221,3 +247,28 @@ def stream_json_snapshot(
 ) -> SnapshotAssertion:
     """Like `stream_snapshot`, in the full structured form (sorted JSON, every field)."""
     return snapshot.use_extension(_implementation().configured_extension(request, json=True))
+
+
+@pytest.fixture
+def cassette(request: pytest.FixtureRequest) -> Iterator[_cassettes.CassetteFixture]:
+    """The test's cassette: `ChatOpenAI(base_url=cassette.openai_base_url, ...)`.
+
+    With `--streamfakes-record=none` (the default) it replays `snapshots/<test path>/
+    <test name>.yaml` and each request must match the recorded one; with `once`,
+    `new_episodes` or `all` it passes requests on to the provider and records them.
+    """
+    settings = _settings(request)
+    _implementation()
+    from . import _cassettes
+
+    fixture = _cassettes.CassetteFixture(
+        request.node,
+        settings,
+        record_mode=str(request.config.getoption("streamfakes_record")),
+        upstream=request.config.getoption("streamfakes_upstream"),
+        snapshot_dir=str(request.config.getini("stream_snapshot_dir")),
+    )
+    yield fixture
+    fixture.finish(
+        test_failed=_test_failed(request), unused_allowed=_unused_allowed(request, settings)
+    )

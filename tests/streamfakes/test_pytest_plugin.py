@@ -236,7 +236,8 @@ def test_model(fake_chat_model):
     result.assert_outcomes(errors=1)
     message = (
         "test_model.py::test_model: @pytest.mark.streamfakes takes only the "
-        "keywords allow_unexpected, allow_unused, script (got allow_unsued); "
+        "keywords allow_unexpected, allow_unused, cassette, cassette_ignore, cassette_match, "
+        "script (got allow_unsued); "
         'e.g. @pytest.mark.streamfakes(script="weather.yaml")'
     )
     result.stdout.fnmatch_lines(["*ERROR at setup of test_model*", message])
@@ -270,10 +271,16 @@ def test_model(fake_chat_model):
 def test_markers_lists_every_keyword(project: pytest.Pytester) -> None:
     result = project.runpytest("--markers")
     result.stdout.fnmatch_lines(
-        ["@pytest.mark.streamfakes(script=None, allow_unused=False, allow_unexpected=False):*"]
+        [
+            (
+                "@pytest.mark.streamfakes(script=None, allow_unused=False, allow_unexpected=False, "
+                'cassette=None, cassette_match="order", cassette_ignore=()):*'
+            )
+        ]
     )
     text = result.stdout.str()
-    for keyword in ("script:", "allow_unused:", "allow_unexpected:"):
+    keywords = ("script:", "allow_unused:", "allow_unexpected:", "cassette:", "cassette_match:")
+    for keyword in (*keywords, "cassette_ignore:"):
         assert keyword in text
 
 

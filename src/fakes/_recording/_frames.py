@@ -81,6 +81,9 @@ class Draft:
     times: list[float] = field(default_factory=list)
     """When each token-carrying frame arrived."""
     fault: Fault | None = None
+    metadata: dict[str, Any] = field(default_factory=dict)
+    """`response_metadata` the provider sent beside the tokens (OpenAI's
+    `system_fingerprint`, `service_tier`, `logprobs`)."""
 
     def call(self, key: int, name: Any = None, id: Any = None) -> DraftCall:
         """The tool call at `key` (created on first sight); a name or id given fills it."""
@@ -106,6 +109,7 @@ class Draft:
             id=self.id,
             latency=Latency.from_arrivals(self.times),
             fault=self.fault,
+            response_metadata=dict(self.metadata),
         )
 
 
@@ -239,9 +243,11 @@ def whole(
     tool_calls: list[ToolCall] | None = None,
     usage: dict[str, Any] | None,
     finish_reason: Any,
+    metadata: dict[str, Any] | None = None,
 ) -> Response:
     """A whole answer's `Response`, with the id the body names."""
     return Response(
+        response_metadata=metadata or {},
         text=text,
         reasoning=reasoning,
         tool_calls=tool_calls or [],

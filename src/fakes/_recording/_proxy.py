@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator, Iterable
 from pathlib import Path
 from typing import Any
 
+import anyio
 import httpx
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
@@ -101,12 +102,11 @@ class RecordingProxy(LoopbackServer):
             message = f"the recording proxy could not reach {self.upstream}: {error!r}"
             error_body = {"error": {"message": message, "type": "proxy_error"}}
             return JSONResponse(error_body, 502, headers=CLOSE)
-        requested = _requested_model(body) or model_in_path(request.url.path)
         passed = {k: v for k, v in upstream.headers.items() if k.lower() not in _NOT_FORWARDED}
         passed.pop("content-encoding", None)  # httpx hands on decoded bytes
         passed.update(CLOSE)  # as the fake server does: no pooled socket to the proxy
         return StreamingResponse(
-            self._relay(client, upstream, request.url.path, started, requested),
+            self._relay(client, upstream, request.url.path, started, body),
             status_code=upstream.status_code,
             headers=passed,
         )
@@ -117,7 +117,7 @@ class RecordingProxy(LoopbackServer):
         upstream: httpx.Response,
         path: str,
         started: float,
-        requested: str | None,
+        body: bytes,
     ) -> AsyncIterator[bytes]:
         """Hand each piece on as it arrives, reading it into the recording meanwhile."""
         streamed = upstream.headers.get("content-type", "").split(";")[0] in (
@@ -135,29 +135,40 @@ class RecordingProxy(LoopbackServer):
                     whole.extend(data)
                 yield data
         finally:
-            await upstream.aclose()
-            await client.aclose()
-        if reader is not None:
-            self._record(reader.response(), reader.model or requested)
-        else:
-            self._record_whole(path, upstream.status_code, bytes(whole), requested)
+            # Recorded even when cancelled: a client that hangs up once it has read the
+            # last frame cancels this while the provider has yet to close, and the
+            # answer is whole by then. Closed shielded: a cancelled await would leak them.
+            try:
+                if reader is not None:
+                    self._record(
+                        reader.response(), reader.model or _requested_model(body, path), body
+                    )
+                else:
+                    self._record_whole(path, upstream.status_code, bytes(whole), body)
+            finally:
+                with anyio.CancelScope(shield=True):
+                    await upstream.aclose()
+                    await client.aclose()
 
-    def _record_whole(self, path: str, status: int, body: bytes, requested: str | None) -> None:
+    def _record_whole(self, path: str, status: int, answer: bytes, body: bytes) -> None:
         try:
-            data = json.loads(body or b"null")
+            data = json.loads(answer or b"null")
         except ValueError:
             data = None
         failed = status >= 400
         response = read_whole(path, data, status if failed else None)
         if failed and (response is None or response.fault is None):
-            message = body.decode("utf-8", "replace")[:500]
+            message = answer.decode("utf-8", "replace")[:500]
             response = ScriptResponse(fault=Fault(provider_error(message, status=status)))
         if response is None:
             return  # not a model answer (an unknown path): passed through, not recorded
         model = data.get("model") if isinstance(data, dict) else None
-        self._record(response, model if isinstance(model, str) else requested)
+        self._record(
+            response, model if isinstance(model, str) else _requested_model(body, path), body
+        )
 
-    def _record(self, response: ScriptResponse, model: str | None) -> None:
+    def _record(self, response: ScriptResponse, model: str | None, body: bytes) -> None:
+        """Keep an answer (`body`: the request it answered)."""
         with self._changed:
             self.recorded.append(response)
             self.models.append(model or "")
@@ -192,7 +203,12 @@ class RecordingProxy(LoopbackServer):
         return f"RecordingProxy({self.url!r} -> {self.upstream!r}, {len(self.recorded)} recorded)"
 
 
-def _requested_model(body: bytes) -> str | None:
+def _requested_model(body: bytes, path: str) -> str | None:
+    """The model the request named: in its body, or in its path (Gemini, Bedrock)."""
+    return _model_in_body(body) or model_in_path(path)
+
+
+def _model_in_body(body: bytes) -> str | None:
     try:
         data = json.loads(body or b"null")
     except ValueError:

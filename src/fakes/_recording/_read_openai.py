@@ -31,11 +31,16 @@ class _OpenAIStream(EventStream):
         usage = payload.get("usage") or as_mapping(payload.get("x_groq")).get("usage")
         if isinstance(usage, dict):
             self._draft.usage = _openai_usage(usage)
+        self._draft.metadata.update(_extras(payload))
         choices = payload.get("choices")
-        # Only the first choice: a script answers with one message (n=1).
+        # Only the first choice: a script answers with one message (n=1; a cassette
+        # keeps every choice, replaying the frames as they came).
         choice = as_mapping(choices[0]) if isinstance(choices, list) and choices else {}
+        if choice.get("index", 0) != 0:
+            return
         if self._choice(choice):
             self._draft.times.append(at)
+        _add_logprobs(self._draft.metadata, choice.get("logprobs"))
         if isinstance(choice.get("finish_reason"), str):
             self._draft.finish_reason = choice["finish_reason"]
 
@@ -113,7 +118,25 @@ def whole_chat(body: dict[str, Any]) -> Response:
         tool_calls=[_openai_call(as_mapping(c)) for c in calls] if isinstance(calls, list) else [],
         usage=_openai_usage(body["usage"]) if isinstance(body.get("usage"), dict) else None,
         finish_reason=choice.get("finish_reason"),
+        metadata=_add_logprobs(_extras(body), choice.get("logprobs")),
     )
+
+
+# What ChatOpenAI reports in `response_metadata` from the top of each chunk or body.
+_EXTRAS = ("system_fingerprint", "service_tier")
+
+
+def _extras(payload: dict[str, Any]) -> dict[str, Any]:
+    return {key: payload[key] for key in _EXTRAS if payload.get(key) is not None}
+
+
+def _add_logprobs(metadata: dict[str, Any], logprobs: Any) -> dict[str, Any]:
+    """A choice's token logprobs added to `metadata["logprobs"]["content"]`, in order,
+    as ChatOpenAI's merged chunks hold them."""
+    tokens = logprobs.get("content") if isinstance(logprobs, dict) else None
+    if isinstance(tokens, list) and tokens:
+        metadata.setdefault("logprobs", {"content": []})["content"].extend(tokens)
+    return metadata
 
 
 def _openai_call(call: dict[str, Any]) -> ToolCall:

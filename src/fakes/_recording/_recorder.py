@@ -33,6 +33,10 @@ class _Run:
     chunks: list[dict[str, Any]] = field(default_factory=list)
     times: list[float] = field(default_factory=list)
     response: Response | None = None
+    input: Any = None
+    """The messages (chat models) or prompts (LLMs) it was called with."""
+    options: dict[str, Any] = field(default_factory=dict)
+    """Its call options (`stop`, bound `tools`, ...)."""
 
 
 class StreamRecorder(BaseCallbackHandler):
@@ -76,7 +80,7 @@ class StreamRecorder(BaseCallbackHandler):
         metadata: dict[str, Any] | None = None,
         **kwargs: Any,
     ) -> None:
-        self._start(run_id, "chat", serialized, metadata, kwargs)
+        self._start(run_id, "chat", serialized, metadata, kwargs, messages[0] if messages else [])
 
     def on_llm_start(
         self,
@@ -87,7 +91,7 @@ class StreamRecorder(BaseCallbackHandler):
         metadata: dict[str, Any] | None = None,
         **kwargs: Any,
     ) -> None:
-        self._start(run_id, "llm", serialized, metadata, kwargs)
+        self._start(run_id, "llm", serialized, metadata, kwargs, prompts)
 
     def on_llm_new_token(
         self,
@@ -137,13 +141,15 @@ class StreamRecorder(BaseCallbackHandler):
         serialized: dict[str, Any] | None,
         metadata: dict[str, Any] | None,
         kwargs: dict[str, Any],
+        input: Any,
     ) -> None:
         metadata = metadata or {}
         # The fake reports the same `ls_*` run metadata, so its events match.
         ls_params = {k: v for k, v in metadata.items() if k.startswith("ls_")}
         settings = {"model_name": ls_params.get("ls_model_name"), "ls_params": ls_params or None}
         name = kwargs.get("name") or _class_name(serialized)
-        run = _Run(kind, name, settings, self.clock())
+        run = _Run(kind, name, settings, self.clock(), input=input)
+        run.options = dict(kwargs.get("options") or {})
         with self._lock:
             self._runs[run_id] = run
             self._order.append(run)
@@ -154,6 +160,18 @@ class StreamRecorder(BaseCallbackHandler):
     def responses(self) -> list[Response]:
         """The finished calls' responses, in the order the calls started."""
         return [run.response for run in self._order if run.response is not None]
+
+    def chat_calls(
+        self,
+    ) -> list[tuple[list[BaseMessage], dict[str, Any], Response, dict[str, Any]]]:
+        """The finished chat model calls, in the order they started: the messages and
+        call options (`stop`, bound `tools`, ...) each was called with, its answer, and
+        the fake settings that replay it under the same name and run metadata."""
+        return [
+            (r.input, r.options, r.response, _settings(r))
+            for r in self._order
+            if r.kind == "chat" and r.response is not None
+        ]
 
     def script(self, *, model: str | None = None) -> dict[str, Any]:
         """The recording as script-file data (credentials redacted). `model` keeps only
@@ -185,6 +203,10 @@ class StreamRecorder(BaseCallbackHandler):
         """Write the recording as a script file (.yaml, .yml or .json), whole or not at
         all; `FakeChatModel.from_script(path)` replays it."""
         return write_script(path, self.script(model=model))
+
+
+def _settings(run: _Run) -> dict[str, Any]:
+    return {"name": run.name, **{k: v for k, v in run.settings.items() if v is not None}}
 
 
 def _appended_by_langchain(last: dict[str, Any], result: LLMResult) -> bool:

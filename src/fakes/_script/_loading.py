@@ -165,7 +165,12 @@ class ScriptSpec(_Spec):
 def load_script(path: str | Path, *, kind: Kind = "chat") -> dict[str, Any]:
     """Read, parse and check a script file; return keyword arguments for a fake model."""
     source = str(path)
-    data = _parse(Path(path), source)
+    return script_fields(_parse(Path(path), source), source, kind=kind)
+
+
+def script_fields(data: Any, source: str, *, kind: Kind = "chat") -> dict[str, Any]:
+    """Check a script's parsed data (from a file, or a cassette's answers); return
+    keyword arguments for a fake model. `source` names it in errors."""
     if data is None:
         raise ScriptError(
             "the file is empty; write a mapping with a 'responses' list, e.g. responses: [Hi!]",

@@ -37,6 +37,20 @@ class Dialect:
     one chunk."""
 
 
+def _extras(reply: Reply) -> dict[str, Any]:
+    """`system_fingerprint` and `service_tier` from the response's metadata (a recording
+    keeps them there), sent at the top of every chunk as OpenAI does."""
+    metadata = reply.response.response_metadata
+    return {k: metadata[k] for k in ("system_fingerprint", "service_tier") if k in metadata}
+
+
+def _logprobs(reply: Reply) -> list[Any]:
+    """The token logprobs in the response's metadata (`{"content": [...]}`)."""
+    logprobs = reply.response.response_metadata.get("logprobs")
+    tokens = logprobs.get("content") if isinstance(logprobs, dict) else None
+    return list(tokens) if isinstance(tokens, list) else []
+
+
 def _usage(reply: Reply, output_tokens: int | None = None) -> dict[str, int]:
     output = reply.output_tokens if output_tokens is None else output_tokens
     return {
@@ -88,14 +102,22 @@ class ChatCompletions(ChatRequests):
         )
 
     def _chunk(
-        self, reply: Reply, delta: dict[str, Any], finish: str | None = None
+        self,
+        reply: Reply,
+        delta: dict[str, Any],
+        finish: str | None = None,
+        logprobs: list[Any] | None = None,
     ) -> dict[str, Any]:
+        choice = {"index": 0, "delta": delta, "finish_reason": finish}
+        if logprobs:
+            choice["logprobs"] = {"content": logprobs}
         return {
             "id": reply.response.id or f"chatcmpl-fake-{reply.call_index:04d}",
             "object": "chat.completion.chunk",
             "created": CREATED,
             "model": reply.model,
-            "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
+            **_extras(reply),
+            "choices": [choice],
         }
 
     def _reasoning(self, piece: str) -> dict[str, Any]:
@@ -134,7 +156,17 @@ class ChatCompletions(ChatRequests):
             chunks += [
                 (self._chunk(reply, self._reasoning(p)), True) for p in reply.pieces.reasoning
             ]
-        chunks += [(self._chunk(reply, {"content": p}), True) for p in reply.pieces.text]
+        texts = reply.pieces.text
+        logprobs = _logprobs(reply)
+        # One token's logprobs per text chunk, as OpenAI streams them; else all on the first.
+        shares = [[p] for p in logprobs] if len(logprobs) == len(texts) else [logprobs]
+        chunks += [
+            (
+                self._chunk(reply, {"content": p}, logprobs=shares[i] if i < len(shares) else None),
+                True,
+            )
+            for i, p in enumerate(texts)
+        ]
         chunks += [
             (self._chunk(reply, {"tool_calls": [delta]}), True)
             for delta in self._tool_deltas(reply)
@@ -181,14 +213,16 @@ class ChatCompletions(ChatRequests):
                 }
                 for position, call in enumerate(reply.response.tool_calls)
             ]
+        choice = {"index": 0, "message": message, "finish_reason": finish_reason(reply.response)}
+        if _logprobs(reply):
+            choice["logprobs"] = {"content": _logprobs(reply)}
         return {
             "id": reply.response.id or f"chatcmpl-fake-{reply.call_index:04d}",
             "object": "chat.completion",
             "created": CREATED,
             "model": reply.model,
-            "choices": [
-                {"index": 0, "message": message, "finish_reason": finish_reason(reply.response)}
-            ],
+            **_extras(reply),
+            "choices": [choice],
             "usage": _usage(reply),
         }
 
