@@ -6,6 +6,7 @@ import json
 import threading
 import time
 from collections.abc import AsyncIterator, Iterable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -168,7 +169,11 @@ class RecordingProxy(LoopbackServer):
         )
 
     def _record(self, response: ScriptResponse, model: str | None, body: bytes) -> None:
-        """Keep an answer (`body`: the request it answered)."""
+        """Keep an answer (`body`: the request it answered), with the model that gave it:
+        a replay answers as that model, not as the fake's release of the one requested."""
+        if model and (response.raw_chunks is None):
+            metadata = {"model_name": model, **response.response_metadata}
+            response = replace(response, response_metadata=metadata)
         with self._changed:
             self.recorded.append(response)
             self.models.append(model or "")

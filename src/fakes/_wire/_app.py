@@ -164,7 +164,11 @@ class ProviderApp:
         reply = Reply(
             response,
             pieces,
-            model=resolved_model_name(str(body.get("model") or self.model.model_name)),
+            # A recorded answer names the model that gave it; else the release of the one asked.
+            model=str(
+                response.response_metadata.get("model_name")
+                or resolved_model_name(str(body.get("model") or self.model.model_name))
+            ),
             call_index=call.index,
             input_tokens=int(usage["input_tokens"]),
             output_tokens=int(usage["output_tokens"]),
