@@ -14,6 +14,19 @@ if TYPE_CHECKING:
     from fakes._wire._loopback import LoopbackServer
 
 
+def _port(text: str) -> int:
+    """A port number for argparse: 0 (any free one) to 65535, or a usage error."""
+    try:
+        port = int(text)
+    except ValueError:
+        port = -1
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a port: give 0 to 65535 (0: any free one)"
+        )
+    return port
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="streamfakes", description="Deterministic test harness for LLM streaming."
@@ -25,7 +38,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     serve = commands.add_parser("serve", help="serve a script over providers' HTTP APIs")
     serve.add_argument("--script", required=True, help="a .yaml, .yml or .json script")
-    serve.add_argument("--port", type=int, default=0, help="port (default: any free one)")
+    serve.add_argument("--port", type=_port, default=0, help="port (default: any free one)")
     serve.add_argument(
         "--host", default="127.0.0.1", help="address (default 127.0.0.1: this machine only)"
     )
@@ -37,7 +50,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     record.add_argument("--out", required=True, help="the script to write (.yaml, .yml, .json)")
     record.add_argument("--answers", type=int, default=0, help="stop after N answers")
-    record.add_argument("--port", type=int, default=0, help="port (default: any free one)")
+    record.add_argument("--port", type=_port, default=0, help="port (default: any free one)")
     record.add_argument(
         "--host", default="127.0.0.1", help="address (default 127.0.0.1: this machine only)"
     )

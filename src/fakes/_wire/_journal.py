@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from .._secrets import REDACTED, secret_key
@@ -45,10 +45,17 @@ class Journal:
         status: int,
         *,
         reason: str = "",
-    ) -> None:
+    ) -> int:
+        """Add a request; returns its position (for `failed`)."""
         shown = {k: REDACTED if secret_key(k) else v for k, v in headers.items()}
         with self._lock:  # requests are handled concurrently
             self.requests.append(Request(method, path, shown, body, status, reason))
+            return len(self.requests) - 1
+
+    def failed(self, position: int, status: int, reason: str) -> None:
+        """Mark a request whose answer failed after it was journalled (mid-stream)."""
+        with self._lock:
+            self.requests[position] = replace(self.requests[position], status=status, reason=reason)
 
     @property
     def unexpected(self) -> list[Request]:

@@ -2,12 +2,38 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Iterator
+from typing import Any, ClassVar
 
 from langchain_core.messages import BaseMessage, HumanMessage, convert_to_messages
 
 from .._script._vocabulary import finish_reason
-from ._format import CREATED, ChatRequests, Frame, Reply, data_frame
+from ._format import (
+    CREATED,
+    ChatRequests,
+    Check,
+    Frame,
+    Reply,
+    data_frame,
+    fields_problem,
+    is_bool,
+    is_choice,
+    is_int,
+    is_object,
+    is_objects,
+    is_stop,
+    is_str,
+    stop_list,
+)
+
+# The fields both OpenAI endpoints read, and the types they take.
+FIELDS: dict[str, Check] = {
+    "model": is_str,
+    "stream": is_bool,
+    "stream_options": is_object,
+    "stream_options.include_usage": is_bool,
+    "stop": is_stop,
+}
 
 
 def _usage(reply: Reply) -> dict[str, int]:
@@ -20,9 +46,13 @@ def _usage(reply: Reply) -> dict[str, int]:
 
 def _with_stop_list(options: dict[str, Any]) -> dict[str, Any]:
     """OpenAI takes `stop` as one string or a list; the script wants a list."""
-    if isinstance(options.get("stop"), str):
-        options["stop"] = [options["stop"]]
+    if "stop" in options:
+        options["stop"] = stop_list(options["stop"])
     return options
+
+
+def _include_usage(body: dict[str, Any]) -> bool:
+    return bool((body.get("stream_options") or {}).get("include_usage"))
 
 
 def _error_body(message: str, kind: str, status: int) -> dict[str, Any]:
@@ -34,6 +64,11 @@ class ChatCompletions(ChatRequests):
 
     path = "/v1/chat/completions"
     media_type = "text/event-stream"
+    fields: ClassVar[dict[str, Check]] = {
+        **FIELDS,
+        "tools": is_objects,
+        "tool_choice": is_choice,
+    }
 
     def messages(self, body: dict[str, Any]) -> list[BaseMessage]:
         try:
@@ -57,11 +92,10 @@ class ChatCompletions(ChatRequests):
             "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
         }
 
-    def frames(self, reply: Reply, body: dict[str, Any]) -> list[Frame]:
-        frames = [data_frame(self._chunk(reply, {"role": "assistant", "content": ""}))]
-        frames += [
-            data_frame(self._chunk(reply, {"content": p}), chunk=True) for p in reply.pieces.text
-        ]
+    def frames(self, reply: Reply, body: dict[str, Any]) -> Iterator[Frame]:
+        yield data_frame(self._chunk(reply, {"role": "assistant", "content": ""}))
+        for p in reply.pieces.text:
+            yield data_frame(self._chunk(reply, {"content": p}), chunk=True)
         for position, (call, fragments) in enumerate(
             zip(reply.response.tool_calls, reply.pieces.tool_args, strict=True)
         ):
@@ -74,14 +108,11 @@ class ChatCompletions(ChatRequests):
                         "type": "function",
                         "function": {"name": call.name, "arguments": fragment},
                     }
-                frames.append(data_frame(self._chunk(reply, {"tool_calls": [delta]}), chunk=True))
-        frames.append(data_frame(self._chunk(reply, {}, finish_reason(reply.response))))
-        if (body.get("stream_options") or {}).get("include_usage"):
-            frames.append(
-                data_frame({**self._chunk(reply, {}), "choices": [], "usage": _usage(reply)})
-            )
-        frames.append(data_frame("[DONE]"))
-        return frames
+                yield data_frame(self._chunk(reply, {"tool_calls": [delta]}), chunk=True)
+        yield data_frame(self._chunk(reply, {}, finish_reason(reply.response)))
+        if _include_usage(body):
+            yield data_frame({**self._chunk(reply, {}), "choices": [], "usage": _usage(reply)})
+        yield data_frame("[DONE]")
 
     def whole(self, reply: Reply) -> dict[str, Any]:
         # content is null only beside tool calls, as the API sends it.
@@ -123,9 +154,11 @@ class Completions:
     def problem(self, body: Any) -> str | None:
         if not isinstance(body, dict) or not isinstance(body.get("prompt"), (str, list)):
             return "expected a JSON object with a 'prompt' (a string or a list of one)"
-        if isinstance(body["prompt"], list) and len(body["prompt"]) != 1:
-            return "the fake answers one prompt per request; send a list of exactly one"
-        return None
+        if isinstance(body["prompt"], list) and (
+            len(body["prompt"]) != 1 or not isinstance(body["prompt"][0], str)
+        ):
+            return "the fake answers one prompt per request; send a list of exactly one string"
+        return fields_problem(body, {**FIELDS, "max_tokens": is_int})
 
     def streaming(self, body: dict[str, Any]) -> bool:
         return bool(body.get("stream"))
@@ -146,15 +179,13 @@ class Completions:
             "choices": [{"text": text, "index": 0, "logprobs": None, "finish_reason": finish}],
         }
 
-    def frames(self, reply: Reply, body: dict[str, Any]) -> list[Frame]:
-        frames = [data_frame(self._chunk(reply, p), chunk=True) for p in reply.pieces.text]
-        frames.append(data_frame(self._chunk(reply, "", finish_reason(reply.response))))
-        if (body.get("stream_options") or {}).get("include_usage"):
-            frames.append(
-                data_frame({**self._chunk(reply, ""), "choices": [], "usage": _usage(reply)})
-            )
-        frames.append(data_frame("[DONE]"))
-        return frames
+    def frames(self, reply: Reply, body: dict[str, Any]) -> Iterator[Frame]:
+        for p in reply.pieces.text:
+            yield data_frame(self._chunk(reply, p), chunk=True)
+        yield data_frame(self._chunk(reply, "", finish_reason(reply.response)))
+        if _include_usage(body):
+            yield data_frame({**self._chunk(reply, ""), "choices": [], "usage": _usage(reply)})
+        yield data_frame("[DONE]")
 
     def whole(self, reply: Reply) -> dict[str, Any]:
         return {
