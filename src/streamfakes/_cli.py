@@ -105,6 +105,7 @@ def _serve(path: str, *, port: int, host: str) -> int:
 def _record(upstream: str, out: str, answers: int, *, port: int, host: str) -> int:
     from fakes._recording._proxy import RecordingProxy
     from fakes._script._writing import script_path
+    from fakes._secrets import shown_url
 
     try:
         script_path(out)
@@ -114,7 +115,7 @@ def _record(upstream: str, out: str, answers: int, *, port: int, host: str) -> i
         return 2
     with proxy:
         until = f"after {answers} answer(s)" if answers else "on Ctrl-C"
-        print(f"recording {upstream} to {out} (stops {until})", flush=True)
+        print(f"recording {shown_url(upstream)} to {out} (stops {until})", flush=True)
         _print_base_urls(proxy)
         try:
             while not proxy.wait_for(answers or 10**9, timeout=0.5):

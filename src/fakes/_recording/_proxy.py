@@ -17,7 +17,7 @@ from .._errors import FakesError
 from .._script._vocabulary import Fault
 from .._script._vocabulary import Response as ScriptResponse
 from .._script._writing import script_data, write_script
-from .._secrets import scrub
+from .._secrets import scrub, sent_credentials, shown_url
 from .._wire._app import CLOSE
 from .._wire._loopback import LOOPBACK, LoopbackServer
 from ._readback import provider_error, read_whole, stream_reader
@@ -63,6 +63,9 @@ class RecordingProxy(LoopbackServer):
             )
         self.upstream = upstream.rstrip("/")
         self.secrets = list(secrets)
+        # Every credential the client sent (and those in the upstream URL): scrubbed from
+        # the recording, whatever its shape, as well as `secrets`.
+        self._sent: set[str] = sent_credentials(url=upstream)
         self.timeout = timeout
         self.recorded: list[ScriptResponse] = []
         """The answers recorded so far, in the order they finished."""
@@ -83,6 +86,9 @@ class RecordingProxy(LoopbackServer):
     async def _forward(self, request: Request) -> Response:
         body = await request.body()
         headers = {k: v for k, v in request.headers.items() if k.lower() not in _NOT_FORWARDED}
+        sent = sent_credentials(headers, str(request.url), _json_or_none(body))
+        with self._lock:
+            self._sent |= sent
         url = (
             self.upstream
             + request.url.path
@@ -97,7 +103,10 @@ class RecordingProxy(LoopbackServer):
             )
         except httpx.HTTPError as error:
             await client.aclose()
-            message = f"the recording proxy could not reach {self.upstream}: {error!r}"
+            message = scrub(
+                f"the recording proxy could not reach {shown_url(self.upstream)}: {error!r}",
+                self._credentials(),
+            )
             error_body = {"error": {"message": message, "type": "proxy_error"}}
             return JSONResponse(error_body, 502, headers=CLOSE)
         requested = _requested_model(body)
@@ -141,10 +150,7 @@ class RecordingProxy(LoopbackServer):
             self._record_whole(path, upstream.status_code, bytes(whole), requested)
 
     def _record_whole(self, path: str, status: int, body: bytes, requested: str | None) -> None:
-        try:
-            data = json.loads(body or b"null")
-        except ValueError:
-            data = None
+        data = _json_or_none(body)
         failed = status >= 400
         response = read_whole(path, data, status if failed else None)
         if failed and (response is None or response.fault is None):
@@ -172,13 +178,18 @@ class RecordingProxy(LoopbackServer):
         """The recording as script-file data, credentials redacted."""
         with self._lock:
             responses, models = list(self.recorded), list(self.models)
+        credentials = self._credentials()
         if not responses:
             raise FakesError(
                 f"nothing recorded yet; point the client's base URL at {self.url} "
                 "(see openai_base_url, anthropic_base_url, ollama_base_url) and make a call"
             )
         model = next((m for m in models if m), None)
-        return dict(scrub(script_data(responses, model_name=model), self.secrets))
+        return dict(scrub(script_data(responses, model_name=model), credentials))
+
+    def _credentials(self) -> list[str]:
+        with self._lock:
+            return [*self.secrets, *self._sent]
 
     def save(self, path: str | Path) -> Path:
         """Write the recording as a script file (.yaml, .yml or .json), whole or not at
@@ -186,13 +197,18 @@ class RecordingProxy(LoopbackServer):
         return write_script(path, self.script())
 
     def __repr__(self) -> str:
-        return f"RecordingProxy({self.url!r} -> {self.upstream!r}, {len(self.recorded)} recorded)"
+        upstream = shown_url(self.upstream)
+        return f"RecordingProxy({self.url!r} -> {upstream!r}, {len(self.recorded)} recorded)"
+
+
+def _json_or_none(body: bytes) -> Any:
+    try:
+        return json.loads(body or b"null")
+    except (ValueError, RecursionError):
+        return None
 
 
 def _requested_model(body: bytes) -> str | None:
-    try:
-        data = json.loads(body or b"null")
-    except ValueError:
-        return None
+    data = _json_or_none(body)
     model = data.get("model") if isinstance(data, dict) else None
     return model if isinstance(model, str) else None
