@@ -13,12 +13,12 @@ import httpx
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 
-from .._errors import FakesError
+from .._errors import ConnectionDroppedError, FakesError
 from .._script._vocabulary import Fault
 from .._script._vocabulary import Response as ScriptResponse
 from .._script._writing import script_data, write_script
 from .._secrets import scrub, sent_credentials, shown_url
-from .._wire._app import CLOSE
+from .._wire._app import CLOSE, DroppedConnection
 from .._wire._loopback import LOOPBACK, LoopbackServer
 from ._readback import provider_error, read_whole, stream_reader
 
@@ -89,11 +89,9 @@ class RecordingProxy(LoopbackServer):
         sent = sent_credentials(headers, str(request.url), _json_or_none(body))
         with self._lock:
             self._sent |= sent
-        url = (
-            self.upstream
-            + request.url.path
-            + (f"?{request.url.query}" if request.url.query else "")
-        )
+        base, _, upstream_query = self.upstream.partition("?")
+        query = "&".join(q for q in (upstream_query, request.url.query) if q)
+        url = base.rstrip("/") + request.url.path + (f"?{query}" if query else "")
         client = httpx.AsyncClient(timeout=self.timeout)
         started = time.monotonic()
         try:
@@ -134,6 +132,7 @@ class RecordingProxy(LoopbackServer):
         )
         reader = stream_reader(path) if streamed and upstream.status_code < 400 else None
         whole = bytearray()
+        broken: str | None = None
         try:
             async for data in upstream.aiter_bytes():
                 if reader is not None:
@@ -141,13 +140,24 @@ class RecordingProxy(LoopbackServer):
                 else:
                     whole.extend(data)
                 yield data
+        except httpx.HTTPError as error:
+            # The provider dropped the connection: recorded as the fault it is, and passed
+            # on to the client as a dropped connection too (without a logged traceback).
+            broken = scrub(repr(error), self._credentials())
         finally:
             await upstream.aclose()
             await client.aclose()
         if reader is not None:
+            if broken is not None or not reader.complete:
+                reader.dropped(broken or "the body ended before its last frame")
             self._record(reader.response(), reader.model or requested)
+        elif broken is not None:
+            dropped = ConnectionDroppedError(f"the provider's answer broke off: {broken}")
+            self._record(ScriptResponse(fault=Fault(dropped)), requested)
         else:
             self._record_whole(path, upstream.status_code, bytes(whole), requested)
+        if broken is not None:
+            raise DroppedConnection(broken)
 
     def _record_whole(self, path: str, status: int, body: bytes, requested: str | None) -> None:
         data = _json_or_none(body)
