@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import difflib
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -100,6 +102,12 @@ class ScriptedFields(BaseModel):
         """A fake scripted by a YAML or JSON file; keyword arguments override its settings."""
         from .._script._loading import load_script
 
+        if not isinstance(path, (str, os.PathLike)):
+            raise ScriptError(
+                f"from_script() takes the path of a .yaml, .yml or .json file, got "
+                f"{type(path).__name__}: {path!r:.60}; pass a str or pathlib.Path",
+                source="from_script()",
+            )
         # The overrides are checked on their own first, so that a bad one is not
         # reported as a fault of the file.
         source = "from_script() keyword arguments"

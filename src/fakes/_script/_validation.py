@@ -258,6 +258,16 @@ class _Checker:
         is_exception_class = isinstance(error, type) and issubclass(error, BaseException)
         if error is not None and not is_exception_class and not isinstance(error, BaseException):
             raise self.fail(f"{path}.error", f"expected an exception, got {error!r}")
+        if is_exception_class:
+            try:
+                error()  # type: ignore[operator,misc]
+            except Exception as problem:
+                name = error.__name__  # type: ignore[union-attr]
+                raise self.fail(
+                    f"{path}.error",
+                    f"{name} cannot be raised without arguments ({problem}); pass an "
+                    f"instance instead, e.g. Fault(error={name}(...))",
+                ) from None
 
     def rule(self, rule: object, path: str) -> Rule:
         if not isinstance(rule, Rule):
