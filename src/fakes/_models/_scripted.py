@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import os
-
 import difflib
+import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, ClassVar

@@ -12,7 +12,7 @@ from typing import Any, Literal
 from .._errors import ScriptError
 from . import _recorded as raw
 from ._cutting import chunk_count
-from ._splitting import Split, splitter
+from ._splitting import BACKTRACKS, Split, nested_repeat, splitter
 from ._vocabulary import Fault, Latency, Response, Rule, ScriptItem, ToolCall
 
 Kind = Literal["chat", "llm"]
@@ -283,6 +283,13 @@ class _Checker:
                 re.compile(rule.matches)
             except re.error as error:
                 raise self.fail(f"{path}.matches", f"invalid regex: {error}") from None
+        if rule.matches is not None:
+            try:
+                compiled = re.compile(rule.matches)
+            except re.error:
+                compiled = None  # reported above
+            if compiled is not None and nested_repeat(compiled):
+                raise self.fail(f"{path}.matches", BACKTRACKS.format(compiled.pattern))
         if rule.when is not None and not callable(rule.when):
             raise self.fail(f"{path}.when", "must be a callable taking the input")
         response = self.item(rule.response, f"{path}.response")

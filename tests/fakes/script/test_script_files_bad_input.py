@@ -4,13 +4,14 @@ place and the fix; what a parser would drop or bend silently is refused or read 
 from __future__ import annotations
 
 import os
+import re
 import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from fakes import FakeChatModel, Fault, ScriptError
+from fakes import FakeChatModel, Fault, Rule, ScriptError
 
 BOMB = "a: &a [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
     f"{chr(98 + n)}: &{chr(98 + n)} [{', '.join(['*' + chr(97 + n)] * 10)}]\n" for n in range(8)
@@ -149,3 +150,25 @@ def test_exponent_floats_are_numbers_in_yaml_too(tmp_path: Path) -> None:
     assert model.latency is not None
     assert (model.latency.ttft, model.latency.per_chunk) == (0.001, 2.0)
     assert model.temperature == 1e308
+
+
+@pytest.mark.parametrize("pattern", [r"(a+)+$", r"(?:\w+\s?)*x", r"(x|y+)*z", r"(a{1,3})+b"])
+def test_a_regex_that_backtracks_catastrophically_is_refused(pattern: str) -> None:
+    message = r".* repeats a group that repeats itself .* make it possessive"
+    with pytest.raises(ScriptError, match=r"script: split: the regex " + message):
+        FakeChatModel(responses=["a" * 29 + "!"], split=re.compile(pattern))
+    with pytest.raises(ScriptError, match=r"rules\[0\]\.matches: the regex " + message):
+        FakeChatModel(rules=[Rule(matches=pattern, response="x")])
+
+
+@pytest.mark.parametrize("pattern", [r"\w+|\W", r"(ab){2}|.", r"(?>a+)+|.", r"\s*(?:\w+|[^\w\s]+)"])
+def test_a_regex_without_nested_repeats_is_fine(pattern: str) -> None:
+    model = FakeChatModel(responses=["abab a"], split=re.compile(pattern))
+    assert model.invoke("x").content == "abab a"
+
+
+def test_a_backtracking_split_in_a_file_names_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "r.yaml"
+    path.write_text("split: {regex: '(a+)+$'}\nresponses: [aaaa]\n")
+    with pytest.raises(ScriptError, match=rf"^{re.escape(str(path))}: split: the regex"):
+        FakeChatModel.from_script(path)
