@@ -79,6 +79,13 @@ def _marker(node: pytest.Item) -> pytest.Mark | None:
             f"(got {', '.join([*map(repr, marker.args), *unknown])}); "
             f'e.g. @pytest.mark.{MARKER}(script="weather.yaml")'
         )
+    for keyword in ("allow_unused", "allow_unexpected"):  # "no" must not count as true
+        value = marker.kwargs.get(keyword, False)
+        if not isinstance(value, bool):
+            raise pytest.UsageError(
+                f"{node.nodeid}: @pytest.mark.{MARKER}({keyword}=...) takes True or False, "
+                f"got {value!r}"
+            )
     return marker
 
 
