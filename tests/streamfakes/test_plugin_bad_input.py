@@ -34,12 +34,11 @@ def test_a_snapshot_file_that_is_not_utf8_is_reported_against_the_file(
     written.write_bytes(written.read_bytes().replace(b"Hi there", b"Hi \xff\xfe there"))
     result = project.runpytest("-p", "no:randomly")
     result.assert_outcomes(failed=1)
-    result.stdout.fnmatch_lines(
-        [
-            f"*{written}: not UTF-8 (byte 0xff at offset *); fix the file, or delete it and run "
-            "pytest --snapshot-update*"
-        ]
+    expected = (
+        f"*{written}: not UTF-8 (byte 0xff at offset *); fix the file, or delete it and run "
+        "pytest --snapshot-update*"
     )
+    result.stdout.fnmatch_lines([expected])
     result.stdout.fnmatch_lines(["*1 failed*"])  # the session ends with its summary
 
 
