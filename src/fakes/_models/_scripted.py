@@ -187,6 +187,7 @@ class ScriptedFields(BaseModel):
         call, response = engine.begin(method, input, {"stop": stop, **kwargs})
         fault = response.fault
         limit = fault.after_chunks if fault else None
+        chunks: Sequence[Any]
         if response.raw_chunks is not None:
             chunks = self._replayed(response.raw_chunks[:limit])
             count = len(response.raw_chunks)
@@ -213,7 +214,7 @@ class ScriptedFields(BaseModel):
 
     def _scripted(
         self, call: Call[Any], pieces: Pieces, last_metadata: dict[str, Any], limit: int | None
-    ) -> list[Any]:
+    ) -> Sequence[Any]:
         """Generation chunks for a scripted response's pieces (the first `limit`)."""
         raise NotImplementedError
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 import re
+import reprlib
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any, Literal
@@ -37,13 +38,15 @@ class _Checker:
         """Fail unless `value` is one of `kinds` (bool never passes for int)."""
         if isinstance(value, kinds) and not (isinstance(value, bool) and bool not in _tuple(kinds)):
             return
-        raise self.fail(path, f"expected {what}, got {type(value).__name__}: {value!r}")
+        raise self.fail(path, f"expected {what}, got {type(value).__name__}: {short(value)}")
 
     def sequence(self, value: object, path: str, what: str) -> Sequence[Any]:
         """A list or tuple (a lone string or object is a common slip, e.g. chunks="abc")."""
         if isinstance(value, (list, tuple)):
             return value
-        raise self.fail(path, f"expected a list of {what}, got {type(value).__name__}: {value!r}")
+        raise self.fail(
+            path, f"expected a list of {what}, got {type(value).__name__}: {short(value)}"
+        )
 
     def item(self, item: object, path: str) -> Response:
         if isinstance(item, str):
@@ -63,7 +66,7 @@ class _Checker:
             return item
         raise self.fail(
             path,
-            f"expected a string, Response or Fault, got {type(item).__name__}: {item!r}",
+            f"expected a string, Response or Fault, got {type(item).__name__}: {short(item)}",
         )
 
     def response(self, response: Response, path: str) -> None:
@@ -87,7 +90,7 @@ class _Checker:
         if response.content_format not in ("auto", "text", "blocks"):
             raise self.fail(
                 f"{path}.content_format",
-                f"expected 'auto', 'text' or 'blocks', got {response.content_format!r}",
+                f"expected 'auto', 'text' or 'blocks', got {short(response.content_format)}",
             )
         if self.kind == "llm":
             self.llm_response(response, path)
@@ -147,7 +150,7 @@ class _Checker:
         for i, chunk in enumerate(chunks):
             where = f"{path}.raw_chunks[{i}]"
             if not isinstance(chunk, Mapping):
-                raise self.fail(where, f"expected a mapping of chunk fields, got {chunk!r}")
+                raise self.fail(where, f"expected a mapping of chunk fields, got {short(chunk)}")
             for key in chunk:
                 if key not in allowed:
                     raise self.fail(
@@ -178,7 +181,7 @@ class _Checker:
 
     def tool_call(self, call: ToolCall, path: str) -> None:
         if not isinstance(call, ToolCall):
-            raise self.fail(path, f"expected ToolCall(name, args), got {call!r}")
+            raise self.fail(path, f"expected ToolCall(name, args), got {short(call)}")
         if not isinstance(call.name, str) or not call.name:
             raise self.fail(f"{path}.name", "a tool call needs a non-empty name")
         self.expect(call.id, (str, type(None)), f"{path}.id", "a string")
@@ -195,7 +198,7 @@ class _Checker:
                 self.expect(chunk, str, f"{path}.chunks[{i}]", "a string")
         if call.args is not None:
             if not isinstance(call.args, Mapping):
-                raise self.fail(f"{path}.args", f"expected a mapping, got {call.args!r}")
+                raise self.fail(f"{path}.args", f"expected a mapping, got {short(call.args)}")
             try:
                 json.dumps(dict(call.args))
             except (TypeError, ValueError) as error:
@@ -205,11 +208,13 @@ class _Checker:
             or not isinstance(call.fragments, int)
             or call.fragments < 1
         ):
-            raise self.fail(f"{path}.fragments", f"must be an int >= 1, got {call.fragments!r}")
+            raise self.fail(
+                f"{path}.fragments", f"must be an int >= 1, got {short(call.fragments)}"
+            )
 
     def usage(self, usage: Mapping[str, Any], path: str) -> None:
         if not isinstance(usage, Mapping):
-            raise self.fail(path, f"expected a mapping of token counts, got {usage!r}")
+            raise self.fail(path, f"expected a mapping of token counts, got {short(usage)}")
         for key, value in usage.items():
             if key not in USAGE_KEYS:
                 allowed = ", ".join(sorted(USAGE_KEYS))
@@ -219,37 +224,39 @@ class _Checker:
                 continue
             if not isinstance(value, Mapping):
                 raise self.fail(
-                    f"{path}.{key}", f"expected a mapping of token counts, got {value!r}"
+                    f"{path}.{key}", f"expected a mapping of token counts, got {short(value)}"
                 )
             for name, count in value.items():
                 self.token_count(count, f"{path}.{key}.{name}")
 
     def token_count(self, value: object, path: str) -> None:
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-            raise self.fail(path, f"must be a whole number >= 0, got {value!r}")
+            raise self.fail(path, f"must be a whole number >= 0, got {short(value)}")
 
     def latency(self, latency: Latency, path: str) -> None:
         if not isinstance(latency, Latency):
-            raise self.fail(path, f"expected Latency(...), got {latency!r}")
+            raise self.fail(path, f"expected Latency(...), got {short(latency)}")
         for name in ("ttft", "per_chunk", "jitter"):
             value = getattr(latency, name)
             number = not isinstance(value, bool) and isinstance(value, (int, float))
             if not number or not math.isfinite(value) or value < 0:
-                raise self.fail(f"{path}.{name}", f"must be a finite number >= 0, got {value!r}")
+                raise self.fail(
+                    f"{path}.{name}", f"must be a finite number >= 0, got {short(value)}"
+                )
         self.expect(latency.seed, int, f"{path}.seed", "a whole number")
         delays = self.sequence(latency.chunk_delays, f"{path}.chunk_delays", "numbers")
         for i, delay in enumerate(delays):
             number = not isinstance(delay, bool) and isinstance(delay, (int, float))
             if not number or not math.isfinite(delay) or delay < 0:
                 raise self.fail(
-                    f"{path}.chunk_delays[{i}]", f"must be a finite number >= 0, got {delay!r}"
+                    f"{path}.chunk_delays[{i}]", f"must be a finite number >= 0, got {short(delay)}"
                 )
         if latency.jitter > 1:
             raise self.fail(f"{path}.jitter", f"must be between 0 and 1, got {latency.jitter}")
 
     def fault(self, fault: Fault, path: str) -> None:
         if not isinstance(fault, Fault):
-            raise self.fail(path, f"expected Fault(error=..., after_chunks=N), got {fault!r}")
+            raise self.fail(path, f"expected Fault(error=..., after_chunks=N), got {short(fault)}")
         if isinstance(fault.after_chunks, bool) or not isinstance(fault.after_chunks, int):
             raise self.fail(f"{path}.after_chunks", "must be a whole number")
         if fault.after_chunks < 0:
@@ -257,7 +264,7 @@ class _Checker:
         error = fault.error
         is_exception_class = isinstance(error, type) and issubclass(error, BaseException)
         if error is not None and not is_exception_class and not isinstance(error, BaseException):
-            raise self.fail(f"{path}.error", f"expected an exception, got {error!r}")
+            raise self.fail(f"{path}.error", f"expected an exception, got {short(error)}")
         if is_exception_class:
             try:
                 error()  # type: ignore[operator,misc]
@@ -271,7 +278,7 @@ class _Checker:
 
     def rule(self, rule: object, path: str) -> Rule:
         if not isinstance(rule, Rule):
-            raise self.fail(path, f"expected Rule(contains=..., response=...), got {rule!r}")
+            raise self.fail(path, f"expected Rule(contains=..., response=...), got {short(rule)}")
         conditions = ("contains", "matches", "when", "bound_tool")
         if all(getattr(rule, name) is None for name in conditions):
             raise self.fail(path, "give a condition: contains, matches, when or bound_tool")
@@ -296,6 +303,15 @@ class _Checker:
         return replace(rule, response=response)
 
 
+_SHORT = reprlib.Repr()
+_SHORT.maxstring = _SHORT.maxother = 60
+
+
+def short(value: object) -> str:
+    """A value as messages show it: never whole (an aliased value may be huge)."""
+    return _SHORT.repr(value)
+
+
 def _tuple(kinds: type | tuple[type, ...]) -> tuple[type, ...]:
     return kinds if isinstance(kinds, tuple) else (kinds,)
 
@@ -305,7 +321,7 @@ def check_clock(clock: object, source: str) -> None:
     for method in ("sleep", "asleep"):
         if not callable(getattr(clock, method, None)):
             raise ScriptError(
-                f"a clock needs sleep(seconds) and async asleep(seconds); {clock!r} has no "
+                f"a clock needs sleep(seconds) and async asleep(seconds); {short(clock)} has no "
                 f"{method}(); use VirtualClock(), RealClock() or real_time=True",
                 source=source,
                 path="clock",

@@ -172,3 +172,10 @@ def test_a_backtracking_split_in_a_file_names_the_file(tmp_path: Path) -> None:
     path.write_text("split: {regex: '(a+)+$'}\nresponses: [aaaa]\n")
     with pytest.raises(ScriptError, match=rf"^{re.escape(str(path))}: split: the regex"):
         FakeChatModel.from_script(path)
+
+
+def test_an_error_about_a_huge_value_shows_a_preview() -> None:
+    with pytest.raises(ScriptError) as raised:
+        FakeChatModel(responses=[{"text": "x" * 100_000}])  # type: ignore[list-item]
+    assert "expected a string, Response or Fault, got dict: {'text': 'xxx" in str(raised.value)
+    assert len(str(raised.value)) < 300
