@@ -39,6 +39,8 @@ _SAFE_HEADER = re.compile(
 )
 # Query parameters known to carry no credential (Azure's api-version); others may.
 _SAFE_QUERY = frozenset({"api-version", "api_version", "beta", "stream", "alt"})
+# Authorization schemes, whose token is a credential on its own.
+_AUTH_SCHEMES = frozenset({"bearer", "basic", "token", "apikey", "key", "digest"})
 # A credential the client sent this short is not replaced in text (it would garble it).
 _SHORTEST_SENT = 6
 
@@ -68,7 +70,9 @@ def sent_credentials(
     for name, value in (headers or {}).items():
         if not safe_header(name):
             found.add(value)
-            found.update(value.split()[1:])  # "Bearer sk-..." -> "sk-..."
+            scheme, _, token = value.partition(" ")
+            if scheme.lower() in _AUTH_SCHEMES:  # "Bearer sk-..." -> "sk-..." too
+                found.add(token.strip())
     if url:
         parts = urlsplit(url)
         found.update(v for v in (parts.username, parts.password) if v)

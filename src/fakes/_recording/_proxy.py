@@ -57,9 +57,10 @@ class RecordingProxy(LoopbackServer):
         timeout: float = 120.0,
     ) -> None:
         if not upstream.startswith(("http://", "https://")):
+            shown = scrub(upstream, sent_credentials(url=upstream))
             raise FakesError(
                 f"upstream must be the provider's base URL, e.g. https://api.openai.com, "
-                f"got {upstream!r}"
+                f"got {shown!r}"
             )
         self.upstream = upstream.rstrip("/")
         self.secrets = list(secrets)

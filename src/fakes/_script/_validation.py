@@ -10,6 +10,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any, Literal
 
+from pydantic import ValidationError
+
 from .._errors import ScriptError
 from . import _recorded as raw
 from ._cutting import chunk_count
@@ -159,6 +161,18 @@ class _Checker:
                     )
             try:
                 build([chunk])
+            except ValidationError as error:
+                first = error.errors()[0]
+                loc = "".join(
+                    f"[{part}]" if isinstance(part, int) else f".{part}" for part in first["loc"]
+                )
+                # pydantic names the union branch it tried last ("content.str"): not a key.
+                loc = re.sub(r"\.(str|list\[.*?\]|dict\[.*?\])$", "", loc)
+                raise self.fail(
+                    where + loc,
+                    f"{first['msg'].lower()}, got {short(first.get('input'))}; fix the value "
+                    f"(see the {self.kind} chunk fields in docs/fakes.md) or record it again",
+                ) from None
             except (ValueError, TypeError) as error:
                 problem = str(error).splitlines()
                 raise self.fail(where, f"not a valid chunk: {' '.join(problem[:3])}") from None

@@ -10,7 +10,15 @@ from typing import Any
 import httpx
 import pytest
 
-from fakes import FakeChatModel, FakeProviderServer, Fault, RecordingProxy, Response, ServerError
+from fakes import (
+    FakeChatModel,
+    FakeProviderServer,
+    FakesError,
+    Fault,
+    RecordingProxy,
+    Response,
+    ServerError,
+)
 from fakes._secrets import known_secrets, scrub, shown_url
 
 # One key of each shape the issue found leaking (none of them real).
@@ -135,3 +143,16 @@ def test_the_journal_keeps_safe_headers_and_hides_every_other_one() -> None:
 def test_a_key_split_across_chunks_is_found_and_each_chunk_keeps_its_place() -> None:
     chunks = ["my sk", "-test", "1 ok"]
     assert scrub({"chunks": chunks}, ["sk-test1"]) == {"chunks": ["my <redacted>", "", " ok"]}
+
+
+def test_an_upstream_that_is_not_a_url_is_refused_without_showing_its_key() -> None:
+    with pytest.raises(FakesError, match="upstream must be the provider's base URL") as raised:
+        RecordingProxy("ftp://me:hunter2-secret@host/?key=hunter2-secret")
+    assert "hunter2-secret" not in str(raised.value)
+
+
+def test_only_an_authorization_schemes_token_counts_on_its_own() -> None:
+    from fakes._secrets import sent_credentials
+
+    found = sent_credentials({"authorization": "Bearer abc123xyz", "x-client": "LangChain Python"})
+    assert found == {"Bearer abc123xyz", "abc123xyz", "LangChain Python"}  # not "Python"

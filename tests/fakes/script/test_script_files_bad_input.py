@@ -179,3 +179,24 @@ def test_an_error_about_a_huge_value_shows_a_preview() -> None:
         FakeChatModel(responses=[{"text": "x" * 100_000}])  # type: ignore[list-item]
     assert "expected a string, Response or Fault, got dict: {'text': 'xxx" in str(raised.value)
     assert len(str(raised.value)) < 300
+
+
+@pytest.mark.parametrize(
+    ("chunk", "message"),
+    [
+        ("{content: 5}", "raw_chunks[0].content: input should be a valid string, got 5; fix"),
+        (
+            "{content: a, tool_call_chunks: [{name: 3}]}",
+            "raw_chunks[0].tool_call_chunks[0].name: input should be a valid string, got 3; fix",
+        ),
+    ],
+)
+def test_a_bad_recorded_chunk_names_its_field_not_pydantics_text(
+    tmp_path: Path, chunk: str, message: str
+) -> None:
+    path = tmp_path / "raw.yaml"
+    path.write_text(f"responses:\n  - raw_chunks: [{chunk}]\n")
+    with pytest.raises(ScriptError) as raised:
+        FakeChatModel.from_script(path)
+    assert f"{path}: responses[0].{message}" in str(raised.value)
+    assert "validation error" not in str(raised.value)
