@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import threading
 import time
@@ -10,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 
 from .._errors import ConnectionDroppedError, FakesError
@@ -55,7 +56,10 @@ class RecordingProxy(LoopbackServer):
         port: int = 0,
         secrets: Iterable[str] = (),
         timeout: float = 120.0,
+        client_timeout: float = 10.0,
     ) -> None:
+        """`timeout`: how long the provider may take; `client_timeout`: how long the
+        client may take to send a request's headers and body (then 408)."""
         if not upstream.startswith(("http://", "https://")):
             shown = scrub(upstream, sent_credentials(url=upstream))
             raise FakesError(
@@ -74,7 +78,7 @@ class RecordingProxy(LoopbackServer):
         """The model each answer reported (or the request named)."""
         self._lock = threading.Lock()
         self._changed = threading.Condition(self._lock)
-        super().__init__(self._app, host=host, port=port)
+        super().__init__(self._app, host=host, port=port, client_timeout=client_timeout)
 
     # -- serving ---------------------------------------------------------------------
 
@@ -85,7 +89,11 @@ class RecordingProxy(LoopbackServer):
         await response(scope, receive, send)
 
     async def _forward(self, request: Request) -> Response:
-        body = await request.body()
+        try:
+            body = await asyncio.wait_for(request.body(), self.client_timeout)
+        except (TimeoutError, ClientDisconnect):
+            message = f"the client sent no whole body within {self.client_timeout} s"
+            return JSONResponse({"error": {"message": message, "type": "timeout"}}, 408)
         headers = {k: v for k, v in request.headers.items() if k.lower() not in _NOT_FORWARDED}
         sent = sent_credentials(headers, str(request.url), _json_or_none(body))
         with self._lock:

@@ -124,3 +124,18 @@ def test_sigterm_and_sighup_save_the_recording_and_print_no_credentials(
     assert f"(replaced {out})" in printed
     assert key not in printed
     assert "Traceback" not in printed
+
+
+def test_a_client_too_slow_with_its_body_gets_a_408_from_the_proxy() -> None:
+    import socket
+
+    with RecordingProxy("http://127.0.0.1:9", client_timeout=0.3) as proxy:
+        sock = socket.create_connection(("127.0.0.1", proxy.port))
+        sock.settimeout(5)
+        sock.sendall(
+            b"POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Length: 99\r\n\r\n{"
+        )
+        answer = sock.recv(1000)
+        sock.close()
+    assert answer.startswith(b"HTTP/1.1 408")
+    assert b"no whole body within 0.3 s" in answer
