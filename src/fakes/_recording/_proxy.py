@@ -93,7 +93,8 @@ class RecordingProxy(LoopbackServer):
             body = await asyncio.wait_for(request.body(), self.client_timeout)
         except (TimeoutError, ClientDisconnect):
             message = f"the client sent no whole body within {self.client_timeout} s"
-            return JSONResponse({"error": {"message": message, "type": "timeout"}}, 408)
+            error = {"error": {"message": message, "type": "timeout"}}
+            return JSONResponse(error, 408, headers=CLOSE)
         headers = {k: v for k, v in request.headers.items() if k.lower() not in _NOT_FORWARDED}
         sent = sent_credentials(headers, str(request.url), _json_or_none(body))
         with self._lock:

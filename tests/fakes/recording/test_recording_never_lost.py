@@ -135,7 +135,9 @@ def test_a_client_too_slow_with_its_body_gets_a_408_from_the_proxy() -> None:
         sock.sendall(
             b"POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Length: 99\r\n\r\n{"
         )
-        answer = sock.recv(1000)
+        answer = b""
+        while chunk := sock.recv(1000):  # the whole answer: the server closes after it
+            answer += chunk
         sock.close()
     assert answer.startswith(b"HTTP/1.1 408")
     assert b"no whole body within 0.3 s" in answer

@@ -267,9 +267,12 @@ def test_a_client_too_slow_with_its_body_gets_a_journalled_408() -> None:
             server,
             b"POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{",
         )
-        answer = sock.recv(1000)
+        answer = b""
+        while chunk := sock.recv(1000):  # the whole answer: the server closes after it
+            answer += chunk
         sock.close()
     assert answer.startswith(b"HTTP/1.1 408")
+    assert b"no whole body within 0.3 s" in answer
     assert server.journal.requests[0].status == 408
     assert "no whole body within 0.3 s" in server.journal.requests[0].reason
 
