@@ -6,7 +6,7 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from fakes._errors import FakesError, ScriptError
 
@@ -14,6 +14,19 @@ from ._show import add_show_command, run_show
 
 if TYPE_CHECKING:
     from fakes._wire._loopback import LoopbackServer
+
+
+def _port(text: str) -> int:
+    """A port number for argparse: 0 (any free one) to 65535, or a usage error."""
+    try:
+        port = int(text)
+    except ValueError:
+        port = -1
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a port: give 0 to 65535 (0: any free one)"
+        )
+    return port
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -28,7 +41,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     serve = commands.add_parser("serve", help="serve a script over providers' HTTP APIs")
     serve.add_argument("--script", required=True, help="a .yaml, .yml or .json script")
-    serve.add_argument("--port", type=int, default=0, help="port (default: any free one)")
+    serve.add_argument("--port", type=_port, default=0, help="port (default: any free one)")
     serve.add_argument(
         "--cycle",
         action="store_true",
@@ -45,7 +58,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     record.add_argument("--out", required=True, help="the script to write (.yaml, .yml, .json)")
     record.add_argument("--answers", type=int, default=0, help="stop after N answers")
-    record.add_argument("--port", type=int, default=0, help="port (default: any free one)")
+    record.add_argument("--force", action="store_true", help="replace --out if it exists")
+    record.add_argument("--port", type=_port, default=0, help="port (default: any free one)")
     record.add_argument(
         "--host", default="127.0.0.1", help="address (default 127.0.0.1: this machine only)"
     )
@@ -69,7 +83,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "show":
         return run_show(args)
     if args.command == "record":
-        return _record(args.upstream, args.out, args.answers, port=args.port, host=args.host)
+        return _record(
+            args.upstream, args.out, args.answers, port=args.port, host=args.host, force=args.force
+        )
     return _check(args.script, llm=args.llm)
 
 
@@ -109,30 +125,61 @@ def _serve(path: str, *, port: int, host: str, cycle: bool) -> int:
     return 0
 
 
-def _record(upstream: str, out: str, answers: int, *, port: int, host: str) -> int:
+def _record(
+    upstream: str, out: str, answers: int, *, port: int, host: str, force: bool = False
+) -> int:
+    import signal
+
     from fakes._recording._proxy import RecordingProxy
-    from fakes._script._writing import script_path
+    from fakes._script._writing import unused_path
+    from fakes._secrets import shown_url
 
     try:
-        script_path(out)
+        replaced = unused_path(out, force=force)  # before recording: a bad --out loses nothing
         proxy = RecordingProxy(upstream, host=host, port=port).start()
     except FakesError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    with proxy:
-        until = f"after {answers} answer(s)" if answers else "on Ctrl-C"
-        print(f"recording {upstream} to {out} (stops {until})", flush=True)
-        _print_base_urls(proxy)
-        try:
-            while not proxy.wait_for(answers or 10**9, timeout=0.5):
+
+    def stop(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt  # SIGTERM and SIGHUP save the recording, as Ctrl-C does
+
+    stops = [s for s in (signal.SIGTERM, getattr(signal, "SIGHUP", None)) if s is not None]
+    before = {s: signal.signal(s, stop) for s in stops}
+    try:
+        with proxy:
+            until = f"after {answers} answer(s)" if answers else "on Ctrl-C or SIGTERM"
+            print(f"recording {shown_url(upstream)} to {out} (stops {until})", flush=True)
+            _print_base_urls(proxy)
+            try:
+                while not proxy.wait_for(answers or 10**9, timeout=0.5):
+                    pass
+            except KeyboardInterrupt:
                 pass
-        except KeyboardInterrupt:
-            pass
+    finally:
+        for number, handler in before.items():
+            signal.signal(number, handler)
     if not proxy.recorded:
         print("error: nothing recorded; no file written", file=sys.stderr)
         return 1
-    proxy.save(out)
+    return _save(proxy, out, replaced)
+
+
+def _save(proxy: Any, out: str, replaced: str) -> int:
+    """Write the recording; if `out` cannot be written now, write it beside the temporary
+    files instead, and say where: a recording is never lost."""
+    import tempfile
+
+    try:
+        proxy.save(out)
+    except (OSError, FakesError) as error:
+        fallback = os.path.join(tempfile.gettempdir(), f"streamfakes-recording-{os.getpid()}.yaml")
+        proxy.save(fallback)
+        print(f"error: cannot write {out} ({error}); saved to {fallback}", file=sys.stderr)
+        return 1
     print(f"recorded {len(proxy.recorded)} answer(s) to {out}")
+    if replaced:
+        print(f"  (replaced {replaced})")
     return 0
 
 

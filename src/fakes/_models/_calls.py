@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncGenerator, Generator
+from collections.abc import AsyncGenerator, Generator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, Literal, TypeVar
 
@@ -69,7 +69,7 @@ class Playback(Generic[Chunk]):
     """One call's chunks, ready to deliver, and what to record while delivering them."""
 
     call: Call[Chunk]
-    chunks: list[Chunk]
+    chunks: Sequence[Chunk]
     """The chunks to deliver (only those before the fault, if there is one)."""
     delays: list[float] | None
     """The delay before each chunk of the whole response; None when there is no latency."""

@@ -167,7 +167,7 @@ class FakeChatModel(ScriptedFields, BaseChatModel):
 
     def _scripted(
         self, call: Call[Any], pieces: Pieces, last_metadata: dict[str, Any], limit: int | None
-    ) -> list[ChatGenerationChunk]:
+    ) -> Sequence[ChatGenerationChunk]:
         response = call.response
         assert response is not None  # begin() raised otherwise
         usage = None

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, cast
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, Generic, TypeVar, cast, overload
 
 from langchain_core.messages import AIMessageChunk
 from langchain_core.messages.ai import UsageMetadata
@@ -11,6 +12,37 @@ from langchain_core.outputs import ChatGenerationChunk, GenerationChunk
 
 from .._script._cutting import Pieces
 from .._script._vocabulary import Response
+
+T = TypeVar("T")
+
+
+class Built(Sequence[T], Generic[T]):
+    """Chunks made one by one as they are read: the first reaches the consumer before the
+    last is built, and a long answer's chunks are not all held at once. Reading one twice
+    makes it twice (equal, not identical)."""
+
+    def __init__(self, parts: Sequence[Any], make: Callable[[int, Any], T]) -> None:
+        self._parts, self._make = parts, make
+
+    def __len__(self) -> int:
+        return len(self._parts)
+
+    @overload
+    def __getitem__(self, index: int) -> T: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[T]: ...
+
+    def __getitem__(self, index: int | slice) -> T | list[T]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(len(self))[index]]
+        position = range(len(self))[index]  # IndexError as a list raises it
+        return self._make(position, self._parts[position])
+
+    def __iter__(self) -> Iterator[T]:
+        make = self._make
+        for position, part in enumerate(self._parts):
+            yield make(position, part)
 
 
 def uses_blocks(response: Response) -> bool:
@@ -37,7 +69,7 @@ def chat_chunks(
     last_metadata: dict[str, Any],
     usage: UsageMetadata | None,
     limit: int | None = None,
-) -> list[ChatGenerationChunk]:
+) -> Sequence[ChatGenerationChunk]:
     """The chunks of one response, or only the first `limit` of them (a fault follows).
 
     Reasoning streams first, then text, then each tool call's fragments; the last
@@ -92,7 +124,9 @@ def chat_chunks(
         fields[-1].update(chunk_position="last", response_metadata=last_metadata)
         if usage is not None:
             fields[-1]["usage_metadata"] = usage
-    return [ChatGenerationChunk(message=AIMessageChunk(id=message_id, **kw)) for kw in fields]
+    return Built(
+        fields, lambda _, kw: ChatGenerationChunk(message=AIMessageChunk(id=message_id, **kw))
+    )
 
 
 def _plain_text_chunks(
@@ -101,29 +135,37 @@ def _plain_text_chunks(
     last_metadata: dict[str, Any],
     usage: UsageMetadata | None,
     limit: int | None,
-) -> list[ChatGenerationChunk]:
+) -> Sequence[ChatGenerationChunk]:
     """The common case, kept lean: plain text, one bare chunk per token."""
-    body = texts[:limit] if limit is not None else texts[:-1]
-    chunks = [ChatGenerationChunk(message=AIMessageChunk(content=t, id=message_id)) for t in body]
-    if limit is None:
-        last = AIMessageChunk(
-            content=texts[-1],
+    body = texts[:limit] if limit is not None else texts
+    last = len(body) - 1 if limit is None else -1
+
+    def make(position: int, text: str) -> ChatGenerationChunk:
+        if position != last:
+            return ChatGenerationChunk(message=AIMessageChunk(content=text, id=message_id))
+        final = AIMessageChunk(
+            content=text,
             id=message_id,
             chunk_position="last",
             response_metadata=last_metadata,
             usage_metadata=usage,
         )
-        chunks.append(ChatGenerationChunk(message=last))
-    return chunks
+        return ChatGenerationChunk(message=final)
+
+    return Built(body, make)
 
 
 def llm_chunks(
     pieces: Pieces, *, last_info: dict[str, Any], limit: int | None = None
-) -> list[GenerationChunk]:
+) -> Sequence[GenerationChunk]:
     """The string chunks of an LLM response; the last carries `generation_info`."""
     texts = pieces.text or [""]
     if limit is not None:
-        return [GenerationChunk(text=text) for text in texts[:limit]]
-    chunks = [GenerationChunk(text=text) for text in texts[:-1]]
-    chunks.append(GenerationChunk(text=texts[-1], generation_info=last_info))
-    return chunks
+        return Built(texts[:limit], lambda _, text: GenerationChunk(text=text))
+    last = len(texts) - 1
+
+    def make(position: int, text: str) -> GenerationChunk:
+        info = last_info if position == last else None
+        return GenerationChunk(text=text, generation_info=info)
+
+    return Built(texts, make)

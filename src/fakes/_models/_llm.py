@@ -71,7 +71,7 @@ class FakeLLM(ScriptedFields, BaseLLM):
 
     def _scripted(
         self, call: Call[Any], pieces: Pieces, last_metadata: dict[str, Any], limit: int | None
-    ) -> list[GenerationChunk]:
+    ) -> Sequence[GenerationChunk]:
         return llm_chunks(pieces, last_info=last_metadata, limit=limit)
 
     def _stream(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
@@ -101,6 +102,12 @@ class ScriptedFields(BaseModel):
         """A fake scripted by a YAML or JSON file; keyword arguments override its settings."""
         from .._script._loading import load_script
 
+        if not isinstance(path, (str, os.PathLike)):
+            raise ScriptError(
+                f"from_script() takes the path of a .yaml, .yml or .json file, got "
+                f"{type(path).__name__}: {path!r:.60}; pass a str or pathlib.Path",
+                source="from_script()",
+            )
         # The overrides are checked on their own first, so that a bad one is not
         # reported as a fault of the file.
         source = "from_script() keyword arguments"
@@ -193,6 +200,7 @@ class ScriptedFields(BaseModel):
         call, response = engine.begin(method, input, {"stop": stop, **kwargs})
         fault = response.fault
         limit = fault.after_chunks if fault else None
+        chunks: Sequence[Any]
         if response.raw_chunks is not None:
             chunks = self._replayed(response.raw_chunks[:limit])
             count = len(response.raw_chunks)
@@ -219,7 +227,7 @@ class ScriptedFields(BaseModel):
 
     def _scripted(
         self, call: Call[Any], pieces: Pieces, last_metadata: dict[str, Any], limit: int | None
-    ) -> list[Any]:
+    ) -> Sequence[Any]:
         """Generation chunks for a scripted response's pieces (the first `limit`)."""
         raise NotImplementedError
 

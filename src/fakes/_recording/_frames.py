@@ -8,7 +8,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .._errors import ContentFilterError, ProviderError, RateLimitError, ServerError
+from .._errors import (
+    ConnectionDroppedError,
+    ContentFilterError,
+    MalformedFrameError,
+    ProviderError,
+    RateLimitError,
+    ServerError,
+)
 from .._script._vocabulary import Fault, Latency, Response, ToolCall
 
 # Error types (OpenAI's and Anthropic's) and the HTTP status they stand for.
@@ -160,7 +167,7 @@ def json_object(text: str) -> dict[str, Any] | None:
     """A JSON object, or None for anything else (`[DONE]`, a garbled frame)."""
     try:
         value = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):
         return None
     return value if isinstance(value, dict) else None
 
@@ -196,6 +203,17 @@ class Stream:
     def response(self) -> Response:
         return self._draft.response()
 
+    def dropped(self, why: str) -> None:
+        """The connection broke (or the body ended before its last frame): recorded as the
+        `ConnectionDroppedError` it is, after the tokens received so far."""
+        if not self.complete:
+            self._draft.fail(ConnectionDroppedError(f"the provider's stream broke off: {why}"))
+
+    def malformed(self, text: str) -> None:
+        """A frame that is not a JSON object: recorded as a `MalformedFrameError`."""
+        if text.strip():
+            self._draft.fail(MalformedFrameError(f"a frame that is not JSON: {text[:80]!r}"))
+
     def _line(self, line: str, at: float) -> None:
         raise NotImplementedError
 
@@ -204,6 +222,7 @@ class Stream:
         more to read (not an object, or an error frame, recorded as the fault)."""
         payload = json_object(text)
         if payload is None:
+            self.malformed(text)
             return None
         if payload.get("error"):
             self._draft.fail(read_error(payload["error"]))

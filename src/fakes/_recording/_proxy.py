@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import threading
 import time
@@ -12,17 +13,17 @@ from typing import Any
 
 import anyio
 import httpx
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 
-from .._errors import FakesError
+from .._errors import ConnectionDroppedError, FakesError
 from .._script._vocabulary import Fault
 from .._script._vocabulary import Response as ScriptResponse
 from .._script._writing import script_data, write_script
-from .._secrets import scrub
-from .._wire._app import CLOSE
+from .._secrets import scrub, sent_credentials, shown_url
+from .._wire._app import CLOSE, DroppedConnection
 from .._wire._loopback import LOOPBACK, LoopbackServer
-from ._readback import model_in_path, provider_error, read_whole, stream_reader
+from ._readback import StreamReader, model_in_path, provider_error, read_whole, stream_reader
 
 # Hop-by-hop headers, and those httpx sets itself; the rest (credentials included) are
 # passed on untouched and never stored.
@@ -58,14 +59,21 @@ class RecordingProxy(LoopbackServer):
         port: int = 0,
         secrets: Iterable[str] = (),
         timeout: float = 120.0,
+        client_timeout: float = 10.0,
     ) -> None:
+        """`timeout`: how long the provider may take; `client_timeout`: how long the
+        client may take to send a request's headers and body (then 408)."""
         if not upstream.startswith(("http://", "https://")):
+            shown = scrub(upstream, sent_credentials(url=upstream))
             raise FakesError(
                 f"upstream must be the provider's base URL, e.g. https://api.openai.com, "
-                f"got {upstream!r}"
+                f"got {shown!r}"
             )
         self.upstream = upstream.rstrip("/")
         self.secrets = list(secrets)
+        # Every credential the client sent (and those in the upstream URL): scrubbed from
+        # the recording, whatever its shape, as well as `secrets`.
+        self._sent: set[str] = sent_credentials(url=upstream)
         self.timeout = timeout
         self.recorded: list[ScriptResponse] = []
         """The answers recorded so far, in the order they finished."""
@@ -73,7 +81,7 @@ class RecordingProxy(LoopbackServer):
         """The model each answer reported (or the request named)."""
         self._lock = threading.Lock()
         self._changed = threading.Condition(self._lock)
-        super().__init__(self._app, host=host, port=port)
+        super().__init__(self._app, host=host, port=port, client_timeout=client_timeout)
 
     # -- serving ---------------------------------------------------------------------
 
@@ -84,13 +92,19 @@ class RecordingProxy(LoopbackServer):
         await response(scope, receive, send)
 
     async def _forward(self, request: Request) -> Response:
-        body = await request.body()
+        try:
+            body = await asyncio.wait_for(request.body(), self.client_timeout)
+        except (TimeoutError, ClientDisconnect):
+            message = f"the client sent no whole body within {self.client_timeout} s"
+            error = {"error": {"message": message, "type": "timeout"}}
+            return JSONResponse(error, 408, headers=CLOSE)
         headers = {k: v for k, v in request.headers.items() if k.lower() not in _NOT_FORWARDED}
-        url = (
-            self.upstream
-            + request.url.path
-            + (f"?{request.url.query}" if request.url.query else "")
-        )
+        sent = sent_credentials(headers, str(request.url), _json_or_none(body))
+        with self._lock:
+            self._sent |= sent
+        base, _, upstream_query = self.upstream.partition("?")
+        query = "&".join(q for q in (upstream_query, request.url.query) if q)
+        url = base.rstrip("/") + request.url.path + (f"?{query}" if query else "")
         client = httpx.AsyncClient(timeout=self.timeout)
         started = time.monotonic()
         try:
@@ -100,7 +114,10 @@ class RecordingProxy(LoopbackServer):
             )
         except httpx.HTTPError as error:
             await client.aclose()
-            message = f"the recording proxy could not reach {self.upstream}: {error!r}"
+            message = scrub(
+                f"the recording proxy could not reach {shown_url(self.upstream)}: {error!r}",
+                self._credentials(),
+            )
             error_body = {"error": {"message": message, "type": "proxy_error"}}
             return JSONResponse(error_body, 502, headers=CLOSE)
         passed = {k: v for k, v in upstream.headers.items() if k.lower() not in _NOT_FORWARDED}
@@ -128,6 +145,7 @@ class RecordingProxy(LoopbackServer):
         )
         reader = stream_reader(path) if streamed and upstream.status_code < 400 else None
         whole = bytearray()
+        broken: str | None = None
         try:
             async for data in upstream.aiter_bytes():
                 if reader is not None:
@@ -135,27 +153,45 @@ class RecordingProxy(LoopbackServer):
                 else:
                     whole.extend(data)
                 yield data
+        except httpx.HTTPError as error:
+            # The provider dropped the connection: recorded as the fault it is, and passed
+            # on to the client as a dropped connection too (without a logged traceback).
+            broken = scrub(repr(error), self._credentials())
         finally:
             # Recorded even when cancelled: a client that hangs up once it has read the
             # last frame cancels this while the provider has yet to close, and the
             # answer is whole by then. Closed shielded: a cancelled await would leak them.
             try:
-                if reader is not None:
-                    self._record(
-                        reader.response(), reader.model or _requested_model(body, path), body
-                    )
-                else:
-                    self._record_whole(path, upstream.status_code, bytes(whole), body)
+                self._record_relayed(reader, broken, path, upstream.status_code, whole, body)
             finally:
                 with anyio.CancelScope(shield=True):
                     await upstream.aclose()
                     await client.aclose()
+        if broken is not None:
+            raise DroppedConnection(broken)
+
+    def _record_relayed(
+        self,
+        reader: StreamReader | None,
+        broken: str | None,
+        path: str,
+        status: int,
+        whole: bytearray,
+        body: bytes,
+    ) -> None:
+        requested = _requested_model(body, path)
+        if reader is not None:
+            if broken is not None or not reader.complete:
+                reader.dropped(broken or "the body ended before its last frame")
+            self._record(reader.response(), reader.model or requested, body)
+        elif broken is not None:
+            dropped = ConnectionDroppedError(f"the provider's answer broke off: {broken}")
+            self._record(ScriptResponse(fault=Fault(dropped)), requested, body)
+        else:
+            self._record_whole(path, status, bytes(whole), body)
 
     def _record_whole(self, path: str, status: int, answer: bytes, body: bytes) -> None:
-        try:
-            data = json.loads(answer or b"null")
-        except ValueError:
-            data = None
+        data = _json_or_none(answer)
         failed = status >= 400
         response = read_whole(path, data, status if failed else None)
         if failed and (response is None or response.fault is None):
@@ -197,7 +233,11 @@ class RecordingProxy(LoopbackServer):
                 "and make a call"
             )
         model = next((m for m in models if m), None)
-        return dict(scrub(script_data(responses, model_name=model), self.secrets))
+        return dict(scrub(script_data(responses, model_name=model), self._credentials()))
+
+    def _credentials(self) -> list[str]:
+        with self._lock:
+            return [*self.secrets, *self._sent]
 
     def save(self, path: str | Path) -> Path:
         """Write the recording as a script file (.yaml, .yml or .json), whole or not at
@@ -205,7 +245,8 @@ class RecordingProxy(LoopbackServer):
         return write_script(path, self.script())
 
     def __repr__(self) -> str:
-        return f"RecordingProxy({self.url!r} -> {self.upstream!r}, {len(self.recorded)} recorded)"
+        upstream = shown_url(self.upstream)
+        return f"RecordingProxy({self.url!r} -> {upstream!r}, {len(self.recorded)} recorded)"
 
 
 def _requested_model(body: bytes, path: str) -> str | None:
@@ -213,10 +254,14 @@ def _requested_model(body: bytes, path: str) -> str | None:
     return _model_in_body(body) or model_in_path(path)
 
 
-def _model_in_body(body: bytes) -> str | None:
+def _json_or_none(body: bytes) -> Any:
     try:
-        data = json.loads(body or b"null")
-    except ValueError:
+        return json.loads(body or b"null")
+    except (ValueError, RecursionError):
         return None
+
+
+def _model_in_body(body: bytes) -> str | None:
+    data = _json_or_none(body)
     model = data.get("model") if isinstance(data, dict) else None
     return model if isinstance(model, str) else None

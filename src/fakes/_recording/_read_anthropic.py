@@ -30,6 +30,7 @@ class MessagesStream(EventStream):
     def _event(self, event: str, data: str, at: float) -> None:
         payload = json_object(data)
         if payload is None:
+            self.malformed(data)
             return
         kind = payload.get("type") or event
         if kind == "message_start":

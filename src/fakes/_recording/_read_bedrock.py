@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .._errors import ContentFilterError, ProviderError
+from .._errors import ConnectionDroppedError, ContentFilterError, ProviderError
 from .._script._vocabulary import Fault, Response, ToolCall
 from .._wire._eventstream import Decoder, EventStreamError
 from ._frames import (
@@ -71,6 +71,11 @@ class ConverseStream:
 
     def response(self) -> Response:
         return self._draft.response()
+
+    def dropped(self, why: str) -> None:
+        """The connection broke before the closing event: recorded as the fault it is."""
+        if not self.complete:
+            self._draft.fail(ConnectionDroppedError(f"the provider's stream broke off: {why}"))
 
     def _message(self, headers: dict[str, str], payload: dict[str, Any], at: float) -> None:
         kind = headers.get(":message-type")

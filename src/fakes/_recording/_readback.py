@@ -38,6 +38,9 @@ class StreamReader(Protocol):
     def response(self) -> Response:
         """The answer read so far."""
 
+    def dropped(self, why: str) -> None:
+        """The connection broke before the closing frame: recorded as a fault."""
+
 
 def stream_reader(path: str) -> StreamReader | None:
     """A reader for a streamed answer from the endpoint at `path`; None if unknown."""

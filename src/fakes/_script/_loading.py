@@ -9,14 +9,13 @@ written in Python.
 from __future__ import annotations
 
 import difflib
-import json
 import re
+import reprlib
 import typing
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-import yaml
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -36,6 +35,7 @@ from .._errors import (
     ScriptError,
     ServerError,
 )
+from ._reading import read_data
 from ._validation import Kind, each_checked
 from ._vocabulary import Fault, Latency, Response, Rule, ToolCall
 
@@ -216,33 +216,7 @@ def script_fields(data: Any, source: str, *, kind: Kind = "chat") -> dict[str, A
 
 
 def _parse(path: Path, source: str) -> Any:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ScriptError("no such file; check the path", source=source) from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise ScriptError(f"cannot read the file: {error}", source=source) from None
-    suffix = path.suffix.lower()
-    if suffix == ".json":
-        try:
-            return json.loads(text)
-        except json.JSONDecodeError as error:
-            raise ScriptError(
-                f"not valid JSON at line {error.lineno}, column {error.colno}: {error.msg}",
-                source=source,
-            ) from None
-    if suffix in (".yaml", ".yml"):
-        try:
-            return yaml.safe_load(text)
-        except yaml.YAMLError as error:
-            mark = getattr(error, "problem_mark", None)
-            where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-            problem = getattr(error, "problem", None) or str(error)
-            raise ScriptError(f"not valid YAML{where}: {problem}", source=source) from None
-    raise ScriptError(
-        f"unknown script format {suffix or '(no extension)'!r}; name the file .yaml, .yml or .json",
-        source=source,
-    )
+    return read_data(path, source)
 
 
 def _script_error(error: ValidationError, source: str) -> ScriptError:
@@ -254,7 +228,8 @@ def _problem(first: Any, source: str) -> ScriptError:
     loc = tuple(part for part in first["loc"] if not _is_union_tag(part))
     path = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in loc).lstrip(".")
     kind, given = first["type"], first.get("input")
-    got = f"got {type(given).__name__}: {given!r}"
+    # Never the whole value: an aliased one may be huge.
+    got = f"got {type(given).__name__}: {_preview(given)}"
     if kind == "extra_forbidden":
         message = f"unknown key {loc[-1]!r}; {_did_you_mean(loc)}({_keys(loc[:-1])})"
     elif kind == "missing":
@@ -268,7 +243,7 @@ def _problem(first: Any, source: str) -> ScriptError:
     elif kind == "value_error":
         message = str(first["msg"]).removeprefix("Value error, ")
     else:
-        message = f"{first['msg']} (got {given!r})"
+        message = f"{first['msg']} (got {_preview(given)})"
     return ScriptError(message, source=source, path=path)
 
 
@@ -276,6 +251,11 @@ def _did_you_mean(loc: tuple[Any, ...]) -> str:
     model = _model_at(loc[:-1])
     close = difflib.get_close_matches(str(loc[-1]), list(model.model_fields) if model else [], 1)
     return f"did you mean {close[0]!r}? " if close else "remove it or fix its spelling "
+
+
+def _preview(value: Any, width: int = 80) -> str:
+    text = reprlib.repr(value)
+    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 def _keys(loc: tuple[Any, ...]) -> str:

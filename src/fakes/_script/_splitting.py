@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import Literal, Union
+from typing import Any, Literal, Union
 
 from .._errors import ScriptError
+
+try:  # the regex parser: re._parser since Python 3.11, sre_parse before
+    from re import _parser as _regex_parser  # type: ignore[attr-defined]
+except ImportError:  # pragma: no cover - Python 3.10
+    import sre_parse as _regex_parser  # type: ignore[no-redef,unused-ignore]
 
 # A word or a run of punctuation, each with the whitespace before it, the way BPE
 # tokenizers attach a leading space to the next token ("Hello", ",", " world").
@@ -68,6 +73,8 @@ def splitter(split: Split, *, path: str = "split", source: str = "script") -> Sp
             )
         return _fixed_splitter(split)
     elif isinstance(split, re.Pattern):
+        if nested_repeat(split):
+            raise ScriptError(BACKTRACKS.format(split.pattern), source=source, path=path)
         return _regex_splitter(split)
     elif isinstance(split, str) and split in _NAMED:
         return _NAMED[split]
@@ -77,6 +84,42 @@ def splitter(split: Split, *, path: str = "split", source: str = "script") -> Sp
         source=source,
         path=path,
     )
+
+
+BACKTRACKS = (
+    "the regex {!r} repeats a group that repeats itself (as in (a+)+): on some texts it "
+    "backtracks for minutes; repeat the inner part only once, or make it possessive (a++) "
+    "or atomic ((?>a+)+) on Python 3.11+"
+)
+
+
+def nested_repeat(pattern: re.Pattern[str]) -> bool:
+    """Whether a repetition holds another one and one of them is unbounded: the shape of
+    catastrophic backtracking (`(a+)+`, `(\\w+\\s?)*`)."""
+    parsed = _regex_parser.parse(pattern.pattern, pattern.flags & ~re.UNICODE)
+
+    def walk(items: Any, outer: int) -> bool:
+        for op, arg in items:
+            name = str(op)
+            if name in ("MAX_REPEAT", "MIN_REPEAT"):
+                low, high, body = arg
+                varies = high > 1 and low != high  # a fixed count (a{2}) cannot backtrack
+                if varies and outer > 1 and _MAXREPEAT in (high, outer):
+                    return True
+                if walk(body, high if varies else outer):
+                    return True
+            elif (
+                (name == "SUBPATTERN" and walk(arg[-1], outer))
+                or (name == "BRANCH" and any(walk(branch, outer) for branch in arg[1]))
+                or (name in ("ASSERT", "ASSERT_NOT") and walk(arg[1], outer))
+            ):
+                return True
+        return False  # possessive repeats and atomic groups do not backtrack
+
+    return walk(parsed, 1)
+
+
+_MAXREPEAT = int(_regex_parser.MAXREPEAT)
 
 
 def split_text(text: str, split: Split = "words") -> list[str]:

@@ -5,16 +5,18 @@ from __future__ import annotations
 import json
 import math
 import re
+import reprlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any, Literal, TypeVar
 
 from langchain_core.messages import AIMessage, BaseMessage
+from pydantic import ValidationError
 
 from .._errors import ScriptError
 from . import _recorded as raw
 from ._cutting import chunk_count
-from ._splitting import Split, splitter
+from ._splitting import BACKTRACKS, Split, nested_repeat, splitter
 from ._vocabulary import Fault, Latency, Response, Rule, ScriptItem, ToolCall
 
 Kind = Literal["chat", "llm"]
@@ -40,13 +42,15 @@ class _Checker:
         """Fail unless `value` is one of `kinds` (bool never passes for int)."""
         if isinstance(value, kinds) and not (isinstance(value, bool) and bool not in _tuple(kinds)):
             return
-        raise self.fail(path, f"expected {what}, got {type(value).__name__}: {value!r}")
+        raise self.fail(path, f"expected {what}, got {type(value).__name__}: {short(value)}")
 
     def sequence(self, value: object, path: str, what: str) -> Sequence[Any]:
         """A list or tuple (a lone string or object is a common slip, e.g. chunks="abc")."""
         if isinstance(value, (list, tuple)):
             return value
-        raise self.fail(path, f"expected a list of {what}, got {type(value).__name__}: {value!r}")
+        raise self.fail(
+            path, f"expected a list of {what}, got {type(value).__name__}: {short(value)}"
+        )
 
     def item(self, item: object, path: str) -> Response:
         if isinstance(item, str):
@@ -71,7 +75,7 @@ class _Checker:
         raise self.fail(
             path,
             "expected a string, Response, Fault, AIMessage or a function of (input, "
-            f"options), got {type(item).__name__}: {item!r}",
+            f"options), got {type(item).__name__}: {short(item)}",
         )
 
     def message(self, message: BaseMessage, path: str) -> Response:
@@ -147,7 +151,7 @@ class _Checker:
         if response.content_format not in ("auto", "text", "blocks"):
             raise self.fail(
                 f"{path}.content_format",
-                f"expected 'auto', 'text' or 'blocks', got {response.content_format!r}",
+                f"expected 'auto', 'text' or 'blocks', got {short(response.content_format)}",
             )
         if self.kind == "llm":
             self.llm_response(response, path)
@@ -251,7 +255,7 @@ class _Checker:
         for i, chunk in enumerate(chunks):
             where = f"{path}.raw_chunks[{i}]"
             if not isinstance(chunk, Mapping):
-                raise self.fail(where, f"expected a mapping of chunk fields, got {chunk!r}")
+                raise self.fail(where, f"expected a mapping of chunk fields, got {short(chunk)}")
             for key in chunk:
                 if key not in allowed:
                     raise self.fail(
@@ -260,6 +264,18 @@ class _Checker:
                     )
             try:
                 build([chunk])
+            except ValidationError as error:
+                first = error.errors()[0]
+                loc = "".join(
+                    f"[{part}]" if isinstance(part, int) else f".{part}" for part in first["loc"]
+                )
+                # pydantic names the union branch it tried last ("content.str"): not a key.
+                loc = re.sub(r"\.(str|list\[.*?\]|dict\[.*?\])$", "", loc)
+                raise self.fail(
+                    where + loc,
+                    f"{first['msg'].lower()}, got {short(first.get('input'))}; fix the value "
+                    f"(see the {self.kind} chunk fields in docs/fakes.md) or record it again",
+                ) from None
             except (ValueError, TypeError) as error:
                 problem = str(error).splitlines()
                 raise self.fail(where, f"not a valid chunk: {' '.join(problem[:3])}") from None
@@ -282,7 +298,7 @@ class _Checker:
 
     def tool_call(self, call: ToolCall, path: str) -> None:
         if not isinstance(call, ToolCall):
-            raise self.fail(path, f"expected ToolCall(name, args), got {call!r}")
+            raise self.fail(path, f"expected ToolCall(name, args), got {short(call)}")
         if not isinstance(call.name, str) or not call.name:
             raise self.fail(f"{path}.name", "a tool call needs a non-empty name")
         self.expect(call.id, (str, type(None)), f"{path}.id", "a string")
@@ -299,7 +315,7 @@ class _Checker:
                 self.expect(chunk, str, f"{path}.chunks[{i}]", "a string")
         if call.args is not None:
             if not isinstance(call.args, Mapping):
-                raise self.fail(f"{path}.args", f"expected a mapping, got {call.args!r}")
+                raise self.fail(f"{path}.args", f"expected a mapping, got {short(call.args)}")
             try:
                 json.dumps(dict(call.args))
             except (TypeError, ValueError) as error:
@@ -309,11 +325,13 @@ class _Checker:
             or not isinstance(call.fragments, int)
             or call.fragments < 1
         ):
-            raise self.fail(f"{path}.fragments", f"must be an int >= 1, got {call.fragments!r}")
+            raise self.fail(
+                f"{path}.fragments", f"must be an int >= 1, got {short(call.fragments)}"
+            )
 
     def usage(self, usage: Mapping[str, Any], path: str) -> None:
         if not isinstance(usage, Mapping):
-            raise self.fail(path, f"expected a mapping of token counts, got {usage!r}")
+            raise self.fail(path, f"expected a mapping of token counts, got {short(usage)}")
         for key, value in usage.items():
             if key not in USAGE_KEYS:
                 allowed = ", ".join(sorted(USAGE_KEYS))
@@ -323,37 +341,39 @@ class _Checker:
                 continue
             if not isinstance(value, Mapping):
                 raise self.fail(
-                    f"{path}.{key}", f"expected a mapping of token counts, got {value!r}"
+                    f"{path}.{key}", f"expected a mapping of token counts, got {short(value)}"
                 )
             for name, count in value.items():
                 self.token_count(count, f"{path}.{key}.{name}")
 
     def token_count(self, value: object, path: str) -> None:
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-            raise self.fail(path, f"must be a whole number >= 0, got {value!r}")
+            raise self.fail(path, f"must be a whole number >= 0, got {short(value)}")
 
     def latency(self, latency: Latency, path: str) -> None:
         if not isinstance(latency, Latency):
-            raise self.fail(path, f"expected Latency(...), got {latency!r}")
+            raise self.fail(path, f"expected Latency(...), got {short(latency)}")
         for name in ("ttft", "per_chunk", "jitter"):
             value = getattr(latency, name)
             number = not isinstance(value, bool) and isinstance(value, (int, float))
             if not number or not math.isfinite(value) or value < 0:
-                raise self.fail(f"{path}.{name}", f"must be a finite number >= 0, got {value!r}")
+                raise self.fail(
+                    f"{path}.{name}", f"must be a finite number >= 0, got {short(value)}"
+                )
         self.expect(latency.seed, int, f"{path}.seed", "a whole number")
         delays = self.sequence(latency.chunk_delays, f"{path}.chunk_delays", "numbers")
         for i, delay in enumerate(delays):
             number = not isinstance(delay, bool) and isinstance(delay, (int, float))
             if not number or not math.isfinite(delay) or delay < 0:
                 raise self.fail(
-                    f"{path}.chunk_delays[{i}]", f"must be a finite number >= 0, got {delay!r}"
+                    f"{path}.chunk_delays[{i}]", f"must be a finite number >= 0, got {short(delay)}"
                 )
         if latency.jitter > 1:
             raise self.fail(f"{path}.jitter", f"must be between 0 and 1, got {latency.jitter}")
 
     def fault(self, fault: Fault, path: str) -> None:
         if not isinstance(fault, Fault):
-            raise self.fail(path, f"expected Fault(error=..., after_chunks=N), got {fault!r}")
+            raise self.fail(path, f"expected Fault(error=..., after_chunks=N), got {short(fault)}")
         if isinstance(fault.after_chunks, bool) or not isinstance(fault.after_chunks, int):
             raise self.fail(f"{path}.after_chunks", "must be a whole number")
         if fault.after_chunks < 0:
@@ -361,11 +381,21 @@ class _Checker:
         error = fault.error
         is_exception_class = isinstance(error, type) and issubclass(error, BaseException)
         if error is not None and not is_exception_class and not isinstance(error, BaseException):
-            raise self.fail(f"{path}.error", f"expected an exception, got {error!r}")
+            raise self.fail(f"{path}.error", f"expected an exception, got {short(error)}")
+        if is_exception_class:
+            try:
+                error()  # type: ignore[operator,misc]
+            except Exception as problem:
+                name = error.__name__  # type: ignore[union-attr]
+                raise self.fail(
+                    f"{path}.error",
+                    f"{name} cannot be raised without arguments ({problem}); pass an "
+                    f"instance instead, e.g. Fault(error={name}(...))",
+                ) from None
 
     def rule(self, rule: object, path: str) -> Rule:
         if not isinstance(rule, Rule):
-            raise self.fail(path, f"expected Rule(contains=..., response=...), got {rule!r}")
+            raise self.fail(path, f"expected Rule(contains=..., response=...), got {short(rule)}")
         conditions = ("contains", "matches", "when", "bound_tool")
         if all(getattr(rule, name) is None for name in conditions):
             raise self.fail(path, "give a condition: contains, matches, when or bound_tool")
@@ -377,10 +407,26 @@ class _Checker:
                 re.compile(rule.matches)
             except re.error as error:
                 raise self.fail(f"{path}.matches", f"invalid regex: {error}") from None
+        if rule.matches is not None:
+            try:
+                compiled = re.compile(rule.matches)
+            except re.error:
+                compiled = None  # reported above
+            if compiled is not None and nested_repeat(compiled):
+                raise self.fail(f"{path}.matches", BACKTRACKS.format(compiled.pattern))
         if rule.when is not None and not callable(rule.when):
             raise self.fail(f"{path}.when", "must be a callable taking the input")
         response = self.item(rule.response, f"{path}.response")
         return replace(rule, response=response)
+
+
+_SHORT = reprlib.Repr()
+_SHORT.maxstring = _SHORT.maxother = 60
+
+
+def short(value: object) -> str:
+    """A value as messages show it: never whole (an aliased value may be huge)."""
+    return _SHORT.repr(value)
 
 
 def _tuple(kinds: type | tuple[type, ...]) -> tuple[type, ...]:
@@ -392,7 +438,7 @@ def check_clock(clock: object, source: str) -> None:
     for method in ("sleep", "asleep"):
         if not callable(getattr(clock, method, None)):
             raise ScriptError(
-                f"a clock needs sleep(seconds) and async asleep(seconds); {clock!r} has no "
+                f"a clock needs sleep(seconds) and async asleep(seconds); {short(clock)} has no "
                 f"{method}(); use VirtualClock(), RealClock() or real_time=True",
                 source=source,
                 path="clock",

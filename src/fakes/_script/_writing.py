@@ -148,7 +148,25 @@ def script_path(path: str | Path) -> Path:
         )
     if not target.parent.is_dir():
         raise FakesError(f"{path}: no such directory {str(target.parent)!r}; create it first")
+    if target.is_dir():
+        raise FakesError(f"{path} is a directory; name a file inside it, e.g. {path}/script.yaml")
+    if not os.access(target.parent, os.W_OK):
+        raise FakesError(f"{path}: cannot write in {str(target.parent)!r}; choose another place")
     return target
+
+
+def unused_path(path: str | Path, *, force: bool) -> str:
+    """Check that `path` names no file yet (unless `force`), so that a recording never
+    replaces one by surprise; returns what writing it will replace ("" for nothing)."""
+    target = script_path(path)
+    if not (target.exists() or target.is_symlink()):
+        return ""
+    replaced = (
+        f"the symlink {path} (to {os.readlink(target)})" if target.is_symlink() else str(path)
+    )
+    if not force:
+        raise FakesError(f"{replaced} exists; choose another --out, or pass --force to replace it")
+    return replaced
 
 
 def write_script(path: str | Path, data: Mapping[str, Any]) -> Path:

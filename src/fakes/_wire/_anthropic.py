@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Iterator
+from typing import Any, ClassVar
 
 from langchain_core.messages import (
     AIMessage,
@@ -13,12 +14,47 @@ from langchain_core.messages import (
 )
 
 from .._script._vocabulary import ANTHROPIC_STOP_REASONS, finish_reason
-from ._format import ChatRequests, Frame, Reply, arguments, event_frame
+from ._format import (
+    ChatRequests,
+    Check,
+    Frame,
+    Reply,
+    arguments,
+    event_frame,
+    is_bool,
+    is_object,
+    is_objects,
+    is_stop,
+    is_str,
+    is_text,
+    stop_list,
+)
 
 
 class Messages(ChatRequests):
     path = "/v1/messages"
     media_type = "text/event-stream"
+    fields: ClassVar[dict[str, Check]] = {
+        "model": is_str,
+        "stream": is_bool,
+        "system": is_text,
+        "stop_sequences": is_stop,
+        "tools": is_objects,
+        "tool_choice": is_object,
+    }
+
+    def problem(self, body: Any) -> str | None:
+        problem = super().problem(body)
+        if problem is not None:
+            return problem
+        for position, message in enumerate(body["messages"]):
+            content = message.get("content")
+            if content is not None and not is_text(content):
+                return (
+                    f"messages[{position}].content must be a string or a list of content "
+                    f"blocks (objects), got {type(content).__name__}"
+                )
+        return None
 
     def messages(self, body: dict[str, Any]) -> list[BaseMessage]:
         """The conversation as LangChain messages: system prompt, turns, tool use/results."""
@@ -56,7 +92,7 @@ class Messages(ChatRequests):
             k: body[k] for k in ("tools", "tool_choice", "model") if k in body
         }
         if "stop_sequences" in body:
-            options["stop"] = body["stop_sequences"]
+            options["stop"] = stop_list(body["stop_sequences"])
         return options
 
     def _message(self, reply: Reply, content: list[Any], *, final: bool) -> dict[str, Any]:
@@ -105,35 +141,27 @@ class Messages(ChatRequests):
             blocks.append((start, "tool_use", deltas))
         return blocks
 
-    def frames(self, reply: Reply, body: dict[str, Any]) -> list[Frame]:
-        frames = [
-            event_frame(
-                "message_start",
-                {"type": "message_start", "message": self._message(reply, [], final=False)},
-            ),
-            event_frame("ping", {"type": "ping"}),
-        ]
+    def frames(self, reply: Reply, body: dict[str, Any]) -> Iterator[Frame]:
+        yield event_frame(
+            "message_start",
+            {"type": "message_start", "message": self._message(reply, [], final=False)},
+        )
+        yield event_frame("ping", {"type": "ping"})
         for index, (start, _, deltas) in enumerate(self._blocks(reply)):
-            frames.append(
-                event_frame(
-                    "content_block_start",
-                    {"type": "content_block_start", "index": index, "content_block": start},
-                )
+            yield event_frame(
+                "content_block_start",
+                {"type": "content_block_start", "index": index, "content_block": start},
             )
             for delta in deltas:
                 is_token = delta["type"] != "signature_delta"
-                frames.append(
-                    event_frame(
-                        "content_block_delta",
-                        {"type": "content_block_delta", "index": index, "delta": delta},
-                        chunk=is_token,
-                    )
+                yield event_frame(
+                    "content_block_delta",
+                    {"type": "content_block_delta", "index": index, "delta": delta},
+                    chunk=is_token,
                 )
-            frames.append(
-                event_frame("content_block_stop", {"type": "content_block_stop", "index": index})
-            )
+            yield event_frame("content_block_stop", {"type": "content_block_stop", "index": index})
         # langchain-anthropic reads usage from message_delta only: both counts go there.
-        frames.append(
+        yield (
             event_frame(
                 "message_delta",
                 {
@@ -149,8 +177,7 @@ class Messages(ChatRequests):
                 },
             )
         )
-        frames.append(event_frame("message_stop", {"type": "message_stop"}))
-        return frames
+        yield event_frame("message_stop", {"type": "message_stop"})
 
     def whole(self, reply: Reply) -> dict[str, Any]:
         content: list[Any] = []

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Iterator, Sequence
 from typing import Any
 
 from starlette.applications import Starlette
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
@@ -27,7 +27,7 @@ from .._script._vocabulary import Response as ScriptResponse
 from ._anthropic import Messages
 from ._bedrock import Converse
 from ._dialects import DIALECTS
-from ._format import Frame, Reply, WireFormat, in_band, resolved_model_name, routed
+from ._format import Frame, Reply, WireFormat, dumps, encode, in_band, resolved_model_name, routed
 from ._gemini import GenerateContent
 from ._journal import Journal
 from ._ollama import Chat, Generate
@@ -56,6 +56,13 @@ def mounted(built_in: Sequence[WireFormat], own: Sequence[WireFormat]) -> tuple[
     return tuple(by_path.values())
 
 
+class JSON(JSONResponse):
+    """A JSON response that can carry a lone surrogate (escaped), as the frames do."""
+
+    def render(self, content: Any) -> bytes:
+        return encode(dumps(content), content)
+
+
 class DroppedConnection(Exception):
     """Raised inside a response body: the server aborts the connection, as a crash would."""
 
@@ -81,14 +88,22 @@ class ProviderApp:
         *,
         frame_bytes: int | None = None,
         formats: Sequence[WireFormat] = (),
+        client_timeout: float = 10.0,
     ) -> None:
         self.model = model
+        self.client_timeout = client_timeout
         self.frame_bytes = frame_bytes
         self.cuts: tuple[int, ...] = ()
         self.journal = Journal()
         self.formats = mounted(FORMATS, formats)
-        routes = [Route(f.path, self._endpoint(f), methods=["POST"]) for f in self.formats]
+        # Each path with a trailing slash too, answered as the same path (not redirected).
+        routes = [
+            Route(path, self._endpoint(f), methods=["POST"])
+            for f in self.formats
+            for path in (f.path, f.path.rstrip("/") + "/")
+        ]
         self.app = Starlette(routes=routes)
+        self.app.router.redirect_slashes = False
         self.app.add_exception_handler(404, self.not_found)
         self.app.add_exception_handler(405, self.not_allowed)
 
@@ -107,9 +122,7 @@ class ProviderApp:
         paths = ", ".join(f"POST {f.path}" for f in self.formats)
         message = f"no such endpoint: {request.method} {request.url.path}; the fake serves {paths}"
         message += _dialect_hint(request.url.path)
-        return JSONResponse(
-            {"error": {"message": message, "type": "not_found"}}, 404, headers=CLOSE
-        )
+        return JSON({"error": {"message": message, "type": "not_found"}}, 404, headers=CLOSE)
 
     async def not_allowed(self, request: Request, exc: Exception) -> Response:
         reason = f"{request.url.path} takes POST, not {request.method}"
@@ -129,23 +142,43 @@ class ProviderApp:
     def _error(
         self, wire: WireFormat, message: str, kind: str, status: int, **headers: str
     ) -> Response:
-        return JSONResponse(
-            wire.error_body(message, kind, status), status, headers={**CLOSE, **headers}
-        )
+        return JSON(wire.error_body(message, kind, status), status, headers={**CLOSE, **headers})
 
     async def handle(self, wire: WireFormat, request: Request) -> Response:
         headers, path = dict(request.headers), request.url.path
         try:
-            body = json.loads(await request.body() or b"null")
-        except json.JSONDecodeError as error:
-            reason = f"the request body is not JSON: {error}"
-            self.journal.record(request.method, path, headers, None, 400, reason=reason)
-            return self._error(wire, reason, "invalid_request_error", 400)
-        problem = wire.problem(body)
-        if problem is not None:
-            self.journal.record(request.method, path, headers, body, 400, reason=problem)
-            return self._error(wire, problem, "invalid_request_error", 400)
-        received, body = body, routed(wire, body, request.path_params)
+            raw = await asyncio.wait_for(request.body(), self.client_timeout)
+        except (TimeoutError, ClientDisconnect):
+            reason = f"the client sent no whole body within {self.client_timeout} s"
+            self.journal.record(request.method, path, headers, None, 408, reason=reason)
+            return self._error(wire, reason, "invalid_request_error", 408)
+        body, problem = parse_body(raw)
+        try:
+            if problem is None:
+                problem = wire.problem(body)
+            if problem is not None:
+                # Checked whole before an answer is picked: a bad request uses up nothing.
+                self.journal.record(request.method, path, headers, body, 400, reason=problem)
+                return self._error(wire, problem, "invalid_request_error", 400)
+            received, body = body, routed(wire, body, request.path_params)
+            return await self._answer(wire, request.method, path, headers, received, body)
+        except Exception as error:
+            # Our own failure: said so, journalled (strict mode fails) and not retried.
+            reason = internal_error(error)
+            self.journal.record(request.method, path, headers, body, 500, reason=reason)
+            return self._error(wire, reason, "server_error", 500, **{"x-should-retry": "false"})
+
+    async def _answer(
+        self,
+        wire: WireFormat,
+        method: str,
+        path: str,
+        headers: dict[str, str],
+        received: Any,
+        body: Any,
+    ) -> Response:
+        """Pick and send the answer; `received` is the body as it came (the journal keeps
+        it), `body` the same with what the format read from the path."""
         streaming = wire.streaming(body)
         engine = self.model._engine
         messages = wire.messages(body)
@@ -155,7 +188,7 @@ class ProviderApp:
         except FakesError as error:
             # 400 with x-should-retry: false, so an SDK does not retry a script error.
             reason = f"streamfakes: {error}"
-            self.journal.record(request.method, path, headers, received, 400, reason=reason)
+            self.journal.record(method, path, headers, received, 400, reason=reason)
             return self._error(wire, reason, "script_error", 400, **{"x-should-retry": "false"})
         stop = options.get("stop")
         response = as_response(response)  # recorded chunks, in the script's own terms
@@ -180,23 +213,29 @@ class ProviderApp:
             status, kind, extra = status_of(call.error)
             if in_band(wire, kind):
                 status = 200  # a safety block, say: an answer, not an HTTP error
-            self.journal.record(request.method, path, headers, received, status)
+            self.journal.record(method, path, headers, received, status)
             if isinstance(call.error, (ConnectionDroppedError, MalformedFrameError)):
                 # The connection breaks before (or within) the first bytes of the answer.
-                first = wire.frames(reply, body)[0]
+                first = next(iter(wire.frames(reply, body)))
                 return StreamingResponse(_fail(wire, first, call, call.error), headers=CLOSE)
             if streaming and in_band(wire, kind):
                 failing = _fail(wire, Frame(b""), call, call.error)  # the error frame alone
                 return StreamingResponse(failing, media_type=wire.media_type, headers=CLOSE)
             return self._error(wire, str(call.error), kind, status, **extra)
-        self.journal.record(request.method, path, headers, received, 200)
         if not streaming:
+            whole = JSON(wire.whole(reply), headers=CLOSE)  # fails before journalling
+            self.journal.record(method, path, headers, received, 200)
             delays = engine.delays(response, pieces.count, call.index)
             if delays:
                 await asyncio.sleep(sum(delays))  # the whole answer takes its time too
             call.finished = True
-            return JSONResponse(wire.whole(reply), headers=CLOSE)
-        body_parts = self._stream(wire, wire.frames(reply, body), call, response)
+            return whole
+        entry = self.journal.record(method, path, headers, received, 200)
+        # Delays for at most one chunk frame per piece, plus one (Ollama's tool calls).
+        delays = engine.delays(response, pieces.tokens + 1, call.index) or []
+        body_parts = self._stream(
+            wire, iter(wire.frames(reply, body)), call, response, delays, entry
+        )
         if self.frame_bytes:
             body_parts = split_bytes(body_parts, self.frame_bytes)
         if self.cuts:
@@ -204,11 +243,16 @@ class ProviderApp:
         return StreamingResponse(body_parts, media_type=wire.media_type, headers=CLOSE)
 
     async def _stream(
-        self, wire: WireFormat, frames: list[Frame], call: Call[Any], response: ScriptResponse
+        self,
+        wire: WireFormat,
+        frames: Iterator[Frame],
+        call: Call[Any],
+        response: ScriptResponse,
+        delays: list[float],
+        entry: int,
     ) -> AsyncIterator[bytes]:
-        tokens = sum(frame.chunk for frame in frames)
-        delays = iter(self.model._engine.delays(response, tokens, call.index) or [])
         fault = response.fault
+        upcoming = iter(delays)
         sent = 0
         try:
             for frame in frames:
@@ -218,17 +262,46 @@ class ProviderApp:
                     async for part in _fail(wire, frame, call, fault.exception()):
                         yield part
                     return
-                if frame.chunk:
-                    delay = next(delays, 0.0)
-                    if delay:
-                        await asyncio.sleep(delay)
-                    sent += 1
+                delay = next(upcoming, 0.0) if frame.chunk else 0.0
+                sent += frame.chunk
+                # Even without a delay, let the loop run between frames: a client that left
+                # is noticed at once (the write fails, the stream is cancelled) instead of
+                # after every remaining frame was written into a closed socket.
+                await asyncio.sleep(delay)
                 yield frame.data
             call.finished = True
         except (GeneratorExit, asyncio.CancelledError):
             # The client went away (a `break` out of its stream): the call records it.
             call.closed_early = not call.finished
             raise
+        except DroppedConnection:
+            raise
+        except Exception as error:
+            # Our own failure while rendering a frame: the journal says so.
+            call.error = error
+            self.journal.failed(entry, 500, internal_error(error))
+            raise DroppedConnection(internal_error(error)) from error
+
+
+def parse_body(raw: bytes) -> tuple[Any, str | None]:
+    """The JSON body, or why it is not one (bad UTF-8, bad JSON, too deep, too big)."""
+    try:
+        return json.loads(raw or b"null", parse_constant=_no_constant), None
+    except RecursionError:
+        return None, "the request body is nested too deeply to read; send flatter JSON"
+    except ValueError as error:  # JSONDecodeError, UnicodeDecodeError, huge integers
+        return None, f"the request body is not JSON: {error}"
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON (JSON has no NaN or Infinity)")
+
+
+def internal_error(error: BaseException) -> str:
+    return (
+        f"streamfakes failed inside the fake server ({type(error).__name__}: {error}); "
+        "this is a bug in streamfakes, not in your client: please report it"
+    )
 
 
 async def _fail(
@@ -242,14 +315,6 @@ async def _fail(
         raise DroppedConnection(str(error))
     status, kind, _ = status_of(error)
     yield wire.error_frame(str(error), kind, status)
-
-
-def _dialect_hint(path: str) -> str:
-    """How to serve an OpenAI-compatible provider whose path the fake does not serve."""
-    for name, dialect in DIALECTS.items():
-        if dialect.path == path:
-            return f"; serve it with formats=[ChatCompletions(DIALECTS[{name!r}])]"
-    return ""
 
 
 def _matched_stop(text: str, stop: Any) -> str | None:
@@ -284,3 +349,11 @@ async def cut_at(parts: AsyncIterator[bytes], cuts: Sequence[int]) -> AsyncItera
             await asyncio.sleep(0.001)
         yield part[offset - start :]
         position = end
+
+
+def _dialect_hint(path: str) -> str:
+    """How to serve an OpenAI-compatible provider whose path the fake does not serve."""
+    for name, dialect in DIALECTS.items():
+        if dialect.path == path:
+            return f"; serve it with formats=[ChatCompletions(DIALECTS[{name!r}])]"
+    return ""

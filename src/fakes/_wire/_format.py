@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, ClassVar, Protocol
 
 from langchain_core.messages import BaseMessage
 
@@ -60,8 +60,9 @@ class WireFormat(Protocol):
 
     def options(self, body: dict[str, Any]) -> dict[str, Any]: ...
 
-    def frames(self, reply: Reply, body: dict[str, Any]) -> list[Frame]:
-        """The whole streamed body, terminator included."""
+    def frames(self, reply: Reply, body: dict[str, Any]) -> Iterable[Frame]:
+        """The whole streamed body, terminator included, each frame built as it is sent
+        (so that the first chunk does not wait for the last one to be rendered)."""
 
     def whole(self, reply: Reply) -> dict[str, Any]:
         """The body of a response that does not stream."""
@@ -92,13 +93,22 @@ def in_band(wire: WireFormat, kind: str) -> bool:
 
 
 class ChatRequests:
-    """What the chat formats share: a JSON body with a `messages` list; `stream` asks to
-    stream."""
+    """What the chat formats share: a JSON body with a `messages` list of objects; `stream`
+    asks to stream. Each format lists the other fields it reads and their types, so that a
+    request is checked whole before an answer is picked for it."""
+
+    fields: ClassVar[dict[str, Check]] = {}
 
     def problem(self, body: Any) -> str | None:
         if not isinstance(body, dict) or not isinstance(body.get("messages"), list):
             return "expected a JSON object with a 'messages' list"
-        return None
+        for position, message in enumerate(body["messages"]):
+            if not isinstance(message, dict):
+                return (
+                    f"messages[{position}] must be an object with a 'role', "
+                    f"got {type_name(message)}"
+                )
+        return fields_problem(body, self.fields)
 
     def streaming(self, body: dict[str, Any]) -> bool:
         return bool(body.get("stream"))
@@ -118,6 +128,86 @@ def resolved_model_name(requested: str) -> str:
     return f"{requested}-{MODEL_RELEASE}"
 
 
+Check = Callable[[Any], bool]
+"""Whether a field's value has the type a format accepts (None counts as absent)."""
+
+
+def is_bool(value: Any) -> bool:
+    return isinstance(value, bool)
+
+
+def is_str(value: Any) -> bool:
+    return isinstance(value, str)
+
+
+def is_object(value: Any) -> bool:
+    return isinstance(value, dict)
+
+
+def is_objects(value: Any) -> bool:
+    return isinstance(value, list) and all(isinstance(item, dict) for item in value)
+
+
+def is_stop(value: Any) -> bool:
+    """A stop sequence, or a list of them (a string is one sequence, not its letters)."""
+    return isinstance(value, str) or (
+        isinstance(value, list) and all(isinstance(item, str) for item in value)
+    )
+
+
+def is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def is_choice(value: Any) -> bool:
+    """A tool choice: a name such as "auto", or an object."""
+    return isinstance(value, (str, dict))
+
+
+def is_text(value: Any) -> bool:
+    """Message content: a string or a list of content blocks."""
+    return isinstance(value, str) or is_objects(value)
+
+
+EXPECTED: dict[Check, str] = {
+    is_bool: "true or false",
+    is_str: "a string",
+    is_object: "an object",
+    is_objects: "a list of objects",
+    is_stop: "a string or a list of strings",
+    is_text: "a string or a list of content blocks",
+    is_int: "a whole number",
+    is_choice: "a string or an object",
+}
+
+
+def type_name(value: Any) -> str:
+    """A JSON value's type as a message names it, with a short preview."""
+    kinds = {bool: "a boolean", int: "a number", float: "a number", str: "a string"}
+    kinds.update({list: "a list", dict: "an object", type(None): "null"})
+    preview = json.dumps(value)[:40] if not isinstance(value, (list, dict)) else ""
+    return kinds.get(type(value), type(value).__name__) + (f" ({preview})" if preview else "")
+
+
+def fields_problem(body: dict[str, Any], fields: dict[str, Check]) -> str | None:
+    """The first field (dotted path for nested ones) whose value has the wrong type."""
+    for name, check in fields.items():
+        value: Any = body
+        for part in name.split("."):
+            value = value.get(part) if isinstance(value, dict) else None
+        if value is not None and not check(value):
+            expected = EXPECTED.get(check, "of another type")
+            return f"'{name}' must be {expected}, got {type_name(value)}"
+    return None
+
+
+def stop_list(value: Any) -> list[str] | None:
+    """A request's stop sequences as a list: one string is one stop sequence."""
+    if value is None:
+        return None
+    return [value] if isinstance(value, str) else list(value)
+
+
 def arguments(call: ToolCall) -> dict[str, Any]:
     """A tool call's arguments as an object, for formats that send them parsed."""
     if call.args is not None:
@@ -133,17 +223,27 @@ def dumps(data: Any) -> str:
     return json.dumps(data, separators=(",", ":"), ensure_ascii=False)
 
 
+def encode(text: str, data: Any) -> bytes:
+    """`text` as UTF-8; a lone surrogate (which UTF-8 cannot carry) is sent escaped as
+    JSON `\\udXXX`, which the client decodes back to the same string."""
+    try:
+        return text.encode()
+    except UnicodeEncodeError:
+        escaped = json.dumps(data, separators=(",", ":"))
+        return text.replace(dumps(data), escaped).encode()
+
+
 def data_frame(data: Any, *, chunk: bool = False) -> Frame:
     """A `data:`-only server-sent event (OpenAI)."""
     text = data if isinstance(data, str) else dumps(data)
-    return Frame(f"data: {text}\n\n".encode(), chunk)
+    return Frame(encode(f"data: {text}\n\n", data), chunk)
 
 
 def event_frame(event: str, data: Any, *, chunk: bool = False) -> Frame:
     """A server-sent event with an `event:` line (Anthropic needs it on every frame)."""
-    return Frame(f"event: {event}\ndata: {dumps(data)}\n\n".encode(), chunk)
+    return Frame(encode(f"event: {event}\ndata: {dumps(data)}\n\n", data), chunk)
 
 
 def json_line(data: Any, *, chunk: bool = False) -> Frame:
     """One line of newline-delimited JSON (Ollama)."""
-    return Frame((dumps(data) + "\n").encode(), chunk)
+    return Frame(encode(dumps(data) + "\n", data), chunk)

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
-from .._secrets import REDACTED, secret_key
+from .._secrets import scrub, sent_credentials, shown_headers
 
 
 @dataclass(frozen=True)
@@ -16,9 +16,11 @@ class Request:
     method: str
     path: str
     headers: dict[str, str]
-    """Lower-cased names; credentials replaced by `<redacted>`."""
+    """Lower-cased names; the value of every header not known to be safe (credentials,
+    whatever the header is called) replaced by `<redacted>`."""
     body: Any
-    """The parsed JSON body (None if there was none)."""
+    """The parsed JSON body (None if there was none), every credential the client sent
+    (in headers or in the body) replaced by `<redacted>`."""
     status: int = 200
     """The status the server answered with."""
     reason: str = ""
@@ -45,10 +47,21 @@ class Journal:
         status: int,
         *,
         reason: str = "",
-    ) -> None:
-        shown = {k: REDACTED if secret_key(k) else v for k, v in headers.items()}
+    ) -> int:
+        """Add a request; returns its position (for `failed`)."""
+        shown = shown_headers(headers)
+        try:
+            body = scrub(body, sent_credentials(headers, body=body))
+        except RecursionError:
+            body = "<a body nested too deeply to keep>"
         with self._lock:  # requests are handled concurrently
             self.requests.append(Request(method, path, shown, body, status, reason))
+            return len(self.requests) - 1
+
+    def failed(self, position: int, status: int, reason: str) -> None:
+        """Mark a request whose answer failed after it was journalled (mid-stream)."""
+        with self._lock:
+            self.requests[position] = replace(self.requests[position], status=status, reason=reason)
 
     @property
     def unexpected(self) -> list[Request]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ipaddress
 import logging
 import socket
 import threading
@@ -12,8 +13,10 @@ import warnings
 from types import TracebackType
 from typing import Any
 
+import h11
 import uvicorn
 from typing_extensions import Self
+from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from .._errors import FakesError
 from ._app import DroppedConnection
@@ -34,6 +37,43 @@ class _QuietDrops(logging.Filter):
 logging.getLogger("uvicorn.error").addFilter(_QuietDrops())
 
 
+class _TimelyH11(H11Protocol):
+    """uvicorn's HTTP/1.1 protocol, with a deadline for a request's headers (uvicorn has
+    none: a client that sends half a request line holds the connection forever), and a
+    shutdown that closes such connections quietly instead of logging a traceback each."""
+
+    _headers_due: asyncio.TimerHandle | None = None
+
+    def connection_made(self, transport: Any) -> None:
+        super().connection_made(transport)
+        # The keep-alive timeout (the server's client_timeout) bounds the wait for headers.
+        self._headers_due = self.loop.call_later(self.timeout_keep_alive, self._too_slow)
+
+    def handle_events(self) -> None:
+        super().handle_events()
+        if self.cycle is not None and self._headers_due is not None:
+            self._headers_due.cancel()
+            self._headers_due = None
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if self._headers_due is not None:
+            self._headers_due.cancel()
+        super().connection_lost(exc)
+
+    def _too_slow(self) -> None:
+        if self.cycle is None and not self.transport.is_closing():
+            self.transport.close()
+
+    def timeout_keep_alive_handler(self) -> None:
+        self._too_slow() if self.cycle is None else super().timeout_keep_alive_handler()
+
+    def shutdown(self) -> None:
+        try:
+            super().shutdown()
+        except h11.LocalProtocolError:  # half a request: nothing to close politely
+            self.transport.close()
+
+
 class LoopbackServer:
     """An ASGI app served from a background thread, on 127.0.0.1 unless told otherwise,
     speaking the providers' APIs (hence their clients' base URLs)."""
@@ -41,7 +81,16 @@ class LoopbackServer:
     described = "the server"
     """How messages name it."""
 
-    def __init__(self, app: Any, *, host: str = LOOPBACK, port: int = 0) -> None:
+    def __init__(
+        self, app: Any, *, host: str = LOOPBACK, port: int = 0, client_timeout: float = 10.0
+    ) -> None:
+        """`client_timeout`: how long a client may take to send a request's headers (and,
+        for the fake provider, its body) before its connection is closed."""
+        if isinstance(port, bool) or not isinstance(port, int) or not 0 <= port <= 65535:
+            raise FakesError(
+                f"{self.described} needs a port from 0 to 65535 (0: any free one), got {port!r}"
+            )
+        host = host.strip("[]")  # "[::1]" as a URL writes it
         if host not in (LOOPBACK, "localhost", "::1"):
             warnings.warn(
                 f"{self.described} listens on {host}, not only on this machine's loopback",
@@ -56,10 +105,12 @@ class LoopbackServer:
         self._ready = threading.Event()
         self.host = host
         self.port = port
+        self.client_timeout = client_timeout
 
     @property
     def url(self) -> str:
-        return f"http://{self.host}:{self.port}"
+        """`http://host:port`, an IPv6 address in brackets (`http://[::1]:8080`)."""
+        return f"http://{_url_host(self.host)}:{self.port}"
 
     @property
     def openai_base_url(self) -> str:
@@ -91,10 +142,11 @@ class LoopbackServer:
         """Bind the port (0: any free one) and serve in a background thread."""
         if self._thread is not None:
             raise FakesError(f"{self.described} is already running; stop() it first")
-        listener = socket.socket(socket.AF_INET6 if ":" in self.host else socket.AF_INET)
+        host = self.host
+        listener = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
         listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
-            listener.bind((self.host, self.port))
+            listener.bind((host, self.port))
         except OSError as error:
             listener.close()
             raise FakesError(
@@ -111,6 +163,8 @@ class LoopbackServer:
             ws="none",
             interface="asgi3",
             access_log=False,
+            http=_TimelyH11,
+            timeout_keep_alive=self.client_timeout,  # type: ignore[arg-type]
         )
         self._server = uvicorn.Server(config)
         self._listener = listener
@@ -188,3 +242,12 @@ class LoopbackServer:
         tb: TracebackType | None,
     ) -> None:
         self.stop()
+
+
+def _url_host(host: str) -> str:
+    """The host as a URL names it: IPv6 addresses in brackets."""
+    try:
+        address = ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return host  # a name, such as localhost
+    return f"[{address}]" if address.version == 6 else host

@@ -3,7 +3,8 @@ newline-delimited JSON."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Iterator
+from typing import Any, ClassVar
 
 from langchain_core.messages import (
     AIMessage,
@@ -13,7 +14,20 @@ from langchain_core.messages import (
     ToolMessage,
 )
 
-from ._format import ChatRequests, Frame, Reply, arguments, json_line
+from ._format import (
+    ChatRequests,
+    Check,
+    Frame,
+    Reply,
+    arguments,
+    is_bool,
+    is_object,
+    is_objects,
+    is_stop,
+    is_str,
+    json_line,
+    stop_list,
+)
 
 CREATED_AT = "2023-11-14T22:13:20Z"  # fixed, like CREATED
 
@@ -21,6 +35,13 @@ CREATED_AT = "2023-11-14T22:13:20Z"  # fixed, like CREATED
 class Chat(ChatRequests):
     path = "/api/chat"
     media_type = "application/x-ndjson"
+    fields: ClassVar[dict[str, Check]] = {
+        "model": is_str,
+        "stream": is_bool,
+        "options": is_object,
+        "options.stop": is_stop,
+        "tools": is_objects,
+    }
 
     def streaming(self, body: dict[str, Any]) -> bool:
         return body.get("stream", True) is not False  # Ollama streams unless told not to
@@ -42,7 +63,7 @@ class Chat(ChatRequests):
 
     def options(self, body: dict[str, Any]) -> dict[str, Any]:
         options: dict[str, Any] = {k: body[k] for k in ("tools", "model") if k in body}
-        stop = (body.get("options") or {}).get("stop")
+        stop = stop_list((body.get("options") or {}).get("stop"))
         if stop:
             options["stop"] = stop
         return options
@@ -78,21 +99,17 @@ class Chat(ChatRequests):
             for call in reply.response.tool_calls
         ]
 
-    def frames(self, reply: Reply, body: dict[str, Any]) -> list[Frame]:
+    def frames(self, reply: Reply, body: dict[str, Any]) -> Iterator[Frame]:
         # Reasoning streams first, as Ollama's `thinking`, then the content.
-        frames = [
-            json_line(self._line(reply, {"content": "", "thinking": p}, done=False), chunk=True)
-            for p in reply.pieces.reasoning
-        ]
-        frames += [
-            json_line(self._line(reply, {"content": p}, done=False), chunk=True)
-            for p in reply.pieces.text
-        ]
+        for p in reply.pieces.reasoning:
+            thinking = {"content": "", "thinking": p}
+            yield json_line(self._line(reply, thinking, done=False), chunk=True)
+        for p in reply.pieces.text:
+            yield json_line(self._line(reply, {"content": p}, done=False), chunk=True)
         if reply.response.tool_calls:
             message = {"content": "", "tool_calls": self._tool_calls(reply)}
-            frames.append(json_line(self._line(reply, message, done=False), chunk=True))
-        frames.append(json_line(self._line(reply, {"content": ""}, done=True)))
-        return frames
+            yield json_line(self._line(reply, message, done=False), chunk=True)
+        yield json_line(self._line(reply, {"content": ""}, done=True))
 
     def whole(self, reply: Reply) -> dict[str, Any]:
         message: dict[str, Any] = {"content": reply.text}

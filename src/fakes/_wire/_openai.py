@@ -2,13 +2,40 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 from langchain_core.messages import BaseMessage, HumanMessage, convert_to_messages
 
 from .._script._vocabulary import finish_reason
-from ._format import CREATED, ChatRequests, Frame, Reply, data_frame, event_frame
+from ._format import (
+    CREATED,
+    ChatRequests,
+    Check,
+    Frame,
+    Reply,
+    data_frame,
+    event_frame,
+    fields_problem,
+    is_bool,
+    is_choice,
+    is_int,
+    is_object,
+    is_objects,
+    is_stop,
+    is_str,
+    stop_list,
+)
+
+# The fields both OpenAI endpoints read, and the types they take.
+FIELDS: dict[str, Check] = {
+    "model": is_str,
+    "stream": is_bool,
+    "stream_options": is_object,
+    "stream_options.include_usage": is_bool,
+    "stop": is_stop,
+}
 
 
 @dataclass(frozen=True)
@@ -62,9 +89,13 @@ def _usage(reply: Reply, output_tokens: int | None = None) -> dict[str, int]:
 
 def _with_stop_list(options: dict[str, Any]) -> dict[str, Any]:
     """OpenAI takes `stop` as one string or a list; the script wants a list."""
-    if isinstance(options.get("stop"), str):
-        options["stop"] = [options["stop"]]
+    if "stop" in options:
+        options["stop"] = stop_list(options["stop"])
     return options
+
+
+def _include_usage(body: dict[str, Any]) -> bool:
+    return bool((body.get("stream_options") or {}).get("include_usage"))
 
 
 def _error_body(message: str, kind: str, status: int) -> dict[str, Any]:
@@ -82,6 +113,11 @@ class ChatCompletions(ChatRequests):
     """
 
     media_type = "text/event-stream"
+    fields: ClassVar[dict[str, Check]] = {
+        **FIELDS,
+        "tools": is_objects,
+        "tool_choice": is_choice,
+    }
 
     def __init__(self, dialect: Dialect = Dialect(), *, path: str | None = None) -> None:
         self.dialect = dialect
@@ -147,52 +183,39 @@ class ChatCompletions(ChatRequests):
                 deltas.append(delta)
         return deltas
 
-    def frames(self, reply: Reply, body: dict[str, Any]) -> list[Frame]:
+    def frames(self, reply: Reply, body: dict[str, Any]) -> Iterator[Frame]:
         dialect = self.dialect
-        chunks: list[tuple[dict[str, Any], bool]] = [
-            (self._chunk(reply, {"role": "assistant", "content": ""}), False)
-        ]
+        tokens = 0  # sent so far, for running totals
+
+        def frame(chunk: dict[str, Any], is_token: bool) -> Frame:
+            nonlocal tokens
+            tokens += is_token
+            if dialect.usage == "running":  # Perplexity: every chunk carries the totals so far
+                chunk["usage"] = _usage(reply, min(tokens, reply.output_tokens))
+            return data_frame(chunk, chunk=is_token)
+
+        yield frame(self._chunk(reply, {"role": "assistant", "content": ""}), False)
         if dialect.reasoning != "none":
-            chunks += [
-                (self._chunk(reply, self._reasoning(p)), True) for p in reply.pieces.reasoning
-            ]
+            for piece in reply.pieces.reasoning:
+                yield frame(self._chunk(reply, self._reasoning(piece)), True)
         texts = reply.pieces.text
         logprobs = _logprobs(reply)
         # One token's logprobs per text chunk, as OpenAI streams them; else all on the first.
         shares = [[p] for p in logprobs] if len(logprobs) == len(texts) else [logprobs]
-        chunks += [
-            (
-                self._chunk(reply, {"content": p}, logprobs=shares[i] if i < len(shares) else None),
-                True,
-            )
-            for i, p in enumerate(texts)
-        ]
-        chunks += [
-            (self._chunk(reply, {"tool_calls": [delta]}), True)
-            for delta in self._tool_deltas(reply)
-        ]
+        for i, piece in enumerate(texts):
+            share = shares[i] if i < len(shares) else None
+            yield frame(self._chunk(reply, {"content": piece}, logprobs=share), True)
+        for delta in self._tool_deltas(reply):
+            yield frame(self._chunk(reply, {"tool_calls": [delta]}), True)
         finish = self._chunk(reply, {}, finish_reason(reply.response))
-        chunks.append((finish, False))
-        if dialect.usage == "running":
-            # Perplexity: every chunk carries the totals so far; the last, the whole.
-            tokens = 0
-            for chunk, is_token in chunks:
-                tokens += is_token
-                chunk["usage"] = _usage(reply, min(tokens, reply.output_tokens))
-            finish["usage"] = _usage(reply)
-        elif dialect.usage == "finish":
+        if dialect.usage in ("running", "finish"):  # running totals end with the whole
             finish["usage"] = _usage(reply)
         elif dialect.usage == "x_groq":
             finish["x_groq"] = {"id": finish["id"], "usage": _usage(reply)}
-        frames = [data_frame(chunk, chunk=is_token) for chunk, is_token in chunks]
-        if dialect.usage == "include_usage" and (body.get("stream_options") or {}).get(
-            "include_usage"
-        ):
-            frames.append(
-                data_frame({**self._chunk(reply, {}), "choices": [], "usage": _usage(reply)})
-            )
-        frames.append(data_frame("[DONE]"))
-        return frames
+        yield data_frame(finish)
+        if dialect.usage == "include_usage" and _include_usage(body):
+            yield data_frame({**self._chunk(reply, {}), "choices": [], "usage": _usage(reply)})
+        yield data_frame("[DONE]")
 
     def whole(self, reply: Reply) -> dict[str, Any]:
         # content is null only beside tool calls, as the API sends it.
@@ -245,9 +268,11 @@ class Completions:
     def problem(self, body: Any) -> str | None:
         if not isinstance(body, dict) or not isinstance(body.get("prompt"), (str, list)):
             return "expected a JSON object with a 'prompt' (a string or a list of one)"
-        if isinstance(body["prompt"], list) and len(body["prompt"]) != 1:
-            return "the fake answers one prompt per request; send a list of exactly one"
-        return None
+        if isinstance(body["prompt"], list) and (
+            len(body["prompt"]) != 1 or not isinstance(body["prompt"][0], str)
+        ):
+            return "the fake answers one prompt per request; send a list of exactly one string"
+        return fields_problem(body, {**FIELDS, "max_tokens": is_int})
 
     def streaming(self, body: dict[str, Any]) -> bool:
         return bool(body.get("stream"))
@@ -268,15 +293,13 @@ class Completions:
             "choices": [{"text": text, "index": 0, "logprobs": None, "finish_reason": finish}],
         }
 
-    def frames(self, reply: Reply, body: dict[str, Any]) -> list[Frame]:
-        frames = [data_frame(self._chunk(reply, p), chunk=True) for p in reply.pieces.text]
-        frames.append(data_frame(self._chunk(reply, "", finish_reason(reply.response))))
-        if (body.get("stream_options") or {}).get("include_usage"):
-            frames.append(
-                data_frame({**self._chunk(reply, ""), "choices": [], "usage": _usage(reply)})
-            )
-        frames.append(data_frame("[DONE]"))
-        return frames
+    def frames(self, reply: Reply, body: dict[str, Any]) -> Iterator[Frame]:
+        for p in reply.pieces.text:
+            yield data_frame(self._chunk(reply, p), chunk=True)
+        yield data_frame(self._chunk(reply, "", finish_reason(reply.response)))
+        if _include_usage(body):
+            yield data_frame({**self._chunk(reply, ""), "choices": [], "usage": _usage(reply)})
+        yield data_frame("[DONE]")
 
     def whole(self, reply: Reply) -> dict[str, Any]:
         return {

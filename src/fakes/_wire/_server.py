@@ -32,13 +32,18 @@ class FakeProviderServer(LoopbackServer):
         frame_bytes: int | None = None,
         cuts: Sequence[int] = (),
         formats: Sequence[WireFormat] = (),
+        client_timeout: float = 10.0,
     ) -> None:
         """`frame_bytes` cuts the streamed bytes into writes of at most that many bytes;
         `cuts` ends writes at those byte offsets of each streamed body (see `cut_at`);
-        `formats` adds wire formats of your own (see `WireFormat`)."""
+        `formats` adds wire formats of your own (see `WireFormat`); a client that takes
+        longer than `client_timeout` seconds to send a request's headers or body is cut off
+        (the body with a 408, journalled)."""
         self.model = model
-        self.provider = ProviderApp(model, frame_bytes=frame_bytes, formats=formats)
-        super().__init__(self.provider, host=host, port=port)
+        self.provider = ProviderApp(
+            model, frame_bytes=frame_bytes, formats=formats, client_timeout=client_timeout
+        )
+        super().__init__(self.provider, host=host, port=port, client_timeout=client_timeout)
         self.cut_at(cuts)
 
     def serve(self, model: FakeChatModel, *, frame_bytes: int | None = None) -> None:

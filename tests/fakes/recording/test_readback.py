@@ -198,7 +198,7 @@ def test_an_error_frame_mid_stream_reads_as_a_fault_after_the_tokens_before_it(
     path: str,
 ) -> None:
     wire, reply = FORMATS[path], reply_for(RESPONSES[0])
-    frames = wire.frames(reply, {**BODIES[path], "stream": True})
+    frames = list(wire.frames(reply, {**BODIES[path], "stream": True}))
     second = [n for n, frame in enumerate(frames) if frame.chunk][1]
     kept = b"".join(frame.data for frame in frames[: second + 1])
     reader = stream_reader(path)
