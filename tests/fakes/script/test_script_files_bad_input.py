@@ -177,7 +177,10 @@ def test_a_backtracking_split_in_a_file_names_the_file(tmp_path: Path) -> None:
 def test_an_error_about_a_huge_value_shows_a_preview() -> None:
     with pytest.raises(ScriptError) as raised:
         FakeChatModel(responses=[{"text": "x" * 100_000}])  # type: ignore[list-item]
-    assert "expected a string, Response or Fault, got dict: {'text': 'xxx" in str(raised.value)
+    assert (
+        "expected a string, Response, Fault, AIMessage or a function of (input, options), got dict: {'text': 'xxx"
+        in str(raised.value)
+    )
     assert len(str(raised.value)) < 300
 
 
