@@ -21,9 +21,7 @@ async def test_events(stream_snapshot):
 
 
 @pytest.fixture
-def project(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> pytest.Pytester:
-    for name in ("PYTEST_XDIST_WORKER", "PYTEST_XDIST_WORKER_COUNT", "PYTEST_XDIST_TESTRUNUID"):
-        monkeypatch.delenv(name, raising=False)
+def project(pytester: pytest.Pytester) -> pytest.Pytester:
     pytester.makeini(INI)
     return pytester
 
