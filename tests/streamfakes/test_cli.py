@@ -222,3 +222,22 @@ def test_the_base_urls_printed_name_every_client(capsys: pytest.CaptureFixture[s
         "  Gemini (google-genai, ChatGoogleGenerativeAI): base_url=http://127.0.0.1:8765",
         "  Bedrock Converse (boto3, ChatBedrockConverse): endpoint_url=http://127.0.0.1:8765",
     ]
+
+
+def test_check_reports_structural_and_meaning_problems_in_one_pass(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    script = tmp_path / "s.yaml"
+    script.write_text(
+        "responses:\n"
+        "  - {text: hi, latncy: {ttft: 1}}\n"
+        "  - fine\n"
+        "  - {text: x, chunks: [y]}\n"
+        "  - {text: hi, fault: {after_chunks: 9}}\n"
+    )
+    assert main(["check", str(script)]) == 2
+    err = capsys.readouterr().err.splitlines()
+    assert err[0] == f"error: {script}: 3 problems:"
+    assert err[1].startswith("  responses[0].latncy: unknown key 'latncy'; did you mean")
+    assert err[2] == "  responses[2]: give either text or chunks, not both"
+    assert err[3].startswith("  responses[3].fault.after_chunks: this response streams 1 chunk")

@@ -12,7 +12,7 @@ import difflib
 import re
 import reprlib
 import typing
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -22,6 +22,7 @@ from pydantic import (
     Discriminator,
     Field,
     Tag,
+    TypeAdapter,
     ValidationError,
     model_validator,
 )
@@ -36,7 +37,7 @@ from .._errors import (
     ServerError,
 )
 from ._reading import read_data
-from ._validation import Kind, each_checked
+from ._validation import Kind, each_checked, item_problems
 from ._vocabulary import Fault, Latency, Response, Rule, ToolCall
 
 ERRORS: dict[str, Callable[[str, FaultSpec], BaseException]] = {
@@ -132,6 +133,9 @@ Item = Annotated[
 ]
 
 
+_ITEM: TypeAdapter[str | ResponseSpec] = TypeAdapter(Item)
+
+
 class RuleSpec(_Spec):
     contains: str | None = None
     matches: str | None = None
@@ -187,7 +191,9 @@ def script_fields(data: Any, source: str, *, kind: Kind = "chat") -> dict[str, A
     try:
         spec = ScriptSpec.model_validate(data)
     except ValidationError as error:
-        raise _script_error(error, source) from None
+        structural = list(_script_error(error, source).problems)
+        semantic = _meaning_problems(data, structural, source, kind)
+        raise ScriptError.of([*structural, *semantic]) from None
     fields = spec.model_dump(exclude={"responses", "rules", "split", "latency"}, exclude_none=True)
     if kind == "llm":
         if "report_usage" in spec.model_fields_set:
@@ -245,6 +251,28 @@ def _problem(first: Any, source: str) -> ScriptError:
     else:
         message = f"{first['msg']} (got {_preview(given)})"
     return ScriptError(message, source=source, path=path)
+
+
+def _meaning_problems(
+    data: dict[str, Any], found: Sequence[ScriptError], source: str, kind: Kind
+) -> list[ScriptError]:
+    """The semantic problems of the responses that are well formed, beside the structural
+    problems `found` in the others: every problem of a file in one pass."""
+    items = data.get("responses")
+    if not isinstance(items, list):
+        return []
+    broken = {p.path.split("]", 1)[0] + "]" for p in found if p.path.startswith("responses[")}
+    readable = []
+    for index, item in enumerate(items):
+        path = f"responses[{index}]"
+        if path in broken:
+            continue
+        try:
+            spec = _ITEM.validate_python(item)
+            readable.append((index, _response(spec, path, source)))
+        except (ValidationError, ScriptError):
+            continue  # reported structurally already, or by the model when it is built
+    return item_problems(readable, source=source, kind=kind)
 
 
 def _did_you_mean(loc: tuple[Any, ...]) -> str:

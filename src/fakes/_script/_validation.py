@@ -481,6 +481,22 @@ def checked_script(
     return tuple(items), tuple(checked_rules)
 
 
+def item_problems(
+    items: Sequence[tuple[int, ScriptItem]], *, source: str, kind: Kind
+) -> list[ScriptError]:
+    """What each of these responses means wrongly (a fault past its chunks, text and
+    chunks both given...), at its own index: checked beside a file's structural problems,
+    so that one pass reports them all."""
+    checker = _Checker(split="words", source=source, kind=kind)  # the models' default
+    problems: list[ScriptError] = []
+    for index, item in items:
+        try:
+            checker.item(item, f"responses[{index}]")
+        except ScriptError as problem:
+            problems.extend(problem.problems)
+    return problems
+
+
 def each_checked(
     problems: list[ScriptError], check: Callable[[Any, str], T], values: Sequence[Any], name: str
 ) -> list[T]:
