@@ -7,6 +7,9 @@ import sys
 import time
 from typing import Protocol
 
+from .._errors import ScriptError
+from .._script._validation import short
+
 
 class Clock(Protocol):
     """Where a fake spends its simulated delays."""
@@ -59,3 +62,15 @@ class RealClock:
             await asyncio.get_running_loop().run_in_executor(None, time.sleep, seconds)
         else:
             await asyncio.sleep(seconds)
+
+
+def check_clock(clock: object, source: str) -> None:
+    """A clock needs `sleep(seconds)` and `async asleep(seconds)`."""
+    for method in ("sleep", "asleep"):
+        if not callable(getattr(clock, method, None)):
+            raise ScriptError(
+                f"a clock needs sleep(seconds) and async asleep(seconds); {short(clock)} has no "
+                f"{method}(); use VirtualClock(), RealClock() or real_time=True",
+                source=source,
+                path="clock",
+            )

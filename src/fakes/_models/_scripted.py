@@ -22,10 +22,10 @@ from typing_extensions import Self
 
 from .._errors import ScriptError
 from .._script._cutting import Pieces
-from .._script._validation import Kind, check_clock, checked_script
+from .._script._validation import Kind, checked_script
 from .._script._vocabulary import Latency, ScriptItem, finish_reason
 from ._calls import Call, Method, Playback
-from ._clock import Clock, RealClock, VirtualClock
+from ._clock import Clock, RealClock, VirtualClock, check_clock
 from ._engine import Engine
 
 

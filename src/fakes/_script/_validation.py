@@ -433,18 +433,6 @@ def _tuple(kinds: type | tuple[type, ...]) -> tuple[type, ...]:
     return kinds if isinstance(kinds, tuple) else (kinds,)
 
 
-def check_clock(clock: object, source: str) -> None:
-    """A clock needs `sleep(seconds)` and `async asleep(seconds)`."""
-    for method in ("sleep", "asleep"):
-        if not callable(getattr(clock, method, None)):
-            raise ScriptError(
-                f"a clock needs sleep(seconds) and async asleep(seconds); {short(clock)} has no "
-                f"{method}(); use VirtualClock(), RealClock() or real_time=True",
-                source=source,
-                path="clock",
-            )
-
-
 def computed_response(
     result: object, path: str, *, split: Split, source: str = "script", kind: Kind = "chat"
 ) -> Response:
