@@ -24,6 +24,8 @@ from ._app import DroppedConnection
 LOOPBACK = "127.0.0.1"
 _GRACE = 1.0
 """Seconds stop() lets a response under way finish before cutting it off."""
+_SETTLING_TURNS = 20
+"""Turns of the event loop stop() takes to close connections accepted at the last moment."""
 
 
 class _QuietDrops(logging.Filter):
@@ -208,11 +210,16 @@ class LoopbackServer:
         deadline = time.monotonic() + _GRACE
         while state.connections and time.monotonic() < deadline:
             await asyncio.sleep(0.001)
-        for task in list(state.tasks):
+        tasks = list(state.tasks)
+        for task in tasks:
             task.cancel()
-        # Twice more after a turn of the loop: a connection accepted at the last moment
-        # registers itself only then, and would be left open (a ResourceWarning later).
-        for _ in range(3):
+        if tasks:  # let them unwind: a cancelled response may close() its connection
+            await asyncio.wait(tasks, timeout=_GRACE)
+        # Abort what is still open: close() waits for a write buffer to drain, and a
+        # connection accepted at the last moment registers itself only a few turns of the
+        # loop later; either would outlive the loop (a ResourceWarning later). A turn of
+        # the loop costs microseconds, so give them a few.
+        for _ in range(_SETTLING_TURNS):
             for connection in list(state.connections):
                 transport = getattr(connection, "transport", None)
                 if transport is not None:
