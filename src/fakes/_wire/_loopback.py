@@ -200,6 +200,15 @@ class LoopbackServer:
         await self._shutdown(server)
 
     async def _shutdown(self, server: uvicorn.Server) -> None:
+        # Stop accepting first, and let connections accepted already get their transport:
+        # closing the server under an accept still under way fails it, leaving its socket
+        # open (CPython 3.11's `Server._attach` assertion), a ResourceWarning later.
+        loop = asyncio.get_running_loop()
+        for listening in server.servers:
+            for sock in listening.sockets:
+                loop.remove_reader(sock.fileno())
+        for _ in range(_SETTLING_TURNS):
+            await asyncio.sleep(0)
         for listening in server.servers:
             listening.close()
         state = server.server_state

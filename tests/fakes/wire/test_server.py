@@ -388,3 +388,17 @@ def test_a_format_may_read_its_path_and_answer_faults_in_band() -> None:
     ]
     assert [r.body for r in server.journal.requests] == [{"prompt": "x"}] * 3  # as received
     assert [c.kwargs["model"] for c in script.calls] == ["m-7"] * 3
+
+
+def test_a_connection_accepted_as_the_server_stops_leaves_nothing_open() -> None:
+    import gc
+
+    # Connected, half a request sent, and stopped at once: the accept may still be under
+    # way when the server closes; its socket must not outlive the loop (a ResourceWarning,
+    # an error here, when the garbage collector finds it).
+    for _ in range(10):
+        server = FakeProviderServer(FakeChatModel(responses=["x"])).start()
+        with socket.create_connection(("127.0.0.1", server.port)) as sock:
+            sock.sendall(b"POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\n")
+            server.stop()
+        gc.collect()
