@@ -12,7 +12,6 @@ the stream they are exception messages, which botocore raises as `EventStreamErr
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
 from typing import Any
 
 from langchain_core.messages import (
@@ -25,7 +24,7 @@ from langchain_core.messages import (
 
 from .._script._vocabulary import finish_reason
 from ._eventstream import encode
-from ._format import Frame, Reply, arguments, dumps
+from ._format import Frame, ModelInPath, Reply, arguments, dumps
 
 STOP_REASONS = {
     "stop": "end_turn",
@@ -70,33 +69,20 @@ def exception(kind: str, message: str) -> bytes:
     return encode(headers, dumps({"message": message}).encode())
 
 
-class Converse:
+class Converse(ModelInPath):
     """`POST /model/{modelId}/converse-stream` (event stream) or `/converse` (JSON): one
     instance for each."""
 
-    in_band_faults = frozenset({"content_filter"})
-
     def __init__(self, *, stream: bool) -> None:
-        self.stream = stream
+        super().__init__(stream=stream)
         # `:path`: model ids may be ARNs, whose slashes arrive percent-encoded.
         self.path = "/model/{model:path}/converse" + ("-stream" if stream else "")
         self.media_type = "application/vnd.amazon.eventstream" if stream else "application/json"
-
-    @classmethod
-    def both(cls) -> tuple[Converse, Converse]:
-        return cls(stream=True), cls(stream=False)
 
     def problem(self, body: Any) -> str | None:
         if not isinstance(body, dict) or not isinstance(body.get("messages"), list):
             return "expected a JSON object with a 'messages' list (Bedrock's Converse)"
         return None
-
-    def routed(self, body: dict[str, Any], params: Mapping[str, str]) -> dict[str, Any]:
-        """The model the path names, as `model` (the body has none)."""
-        return {**body, "model": params.get("model", "")}
-
-    def streaming(self, body: dict[str, Any]) -> bool:
-        return self.stream
 
     def messages(self, body: dict[str, Any]) -> list[BaseMessage]:
         """The conversation as LangChain messages: system blocks, turns, tool use/results."""

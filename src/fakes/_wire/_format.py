@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar, Protocol
 
 from langchain_core.messages import BaseMessage
+from typing_extensions import Self
 
 from .._script._cutting import Pieces
 from .._script._vocabulary import Response, ToolCall
@@ -79,6 +80,29 @@ class WireFormat(Protocol):
 #       are the path's `{name}` parts. The journal keeps the body as it was received.
 #   in_band_faults: the fault kinds ("content_filter") the format answers with a 200 and
 #       its own frames (a Gemini safety block), not with an HTTP error.
+
+
+class ModelInPath:
+    """The part of a format whose endpoints name the model in the path and say by their
+    path whether they stream (Gemini, Bedrock): one instance per endpoint, content filters
+    answered in band, as a 200 that says so."""
+
+    in_band_faults = frozenset({"content_filter"})
+
+    def __init__(self, *, stream: bool) -> None:
+        self.stream = stream
+
+    @classmethod
+    def both(cls) -> tuple[Self, Self]:
+        """The streaming endpoint and the whole-answer one."""
+        return cls(stream=True), cls(stream=False)
+
+    def routed(self, body: dict[str, Any], params: Mapping[str, str]) -> dict[str, Any]:
+        """The model the path names, as `model` (the body has none)."""
+        return {**body, "model": params.get("model", "")}
+
+    def streaming(self, body: dict[str, Any]) -> bool:
+        return self.stream
 
 
 def routed(wire: WireFormat, body: Any, params: Mapping[str, str]) -> Any:

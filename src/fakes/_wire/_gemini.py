@@ -10,7 +10,6 @@ a safety block (`finishReason: SAFETY`) inside a 200 answer, as the API sends it
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
 from typing import Any
 
 from langchain_core.messages import (
@@ -22,7 +21,7 @@ from langchain_core.messages import (
 )
 
 from .._script._vocabulary import finish_reason
-from ._format import Frame, Reply, arguments, data_frame
+from ._format import Frame, ModelInPath, Reply, arguments, data_frame
 
 # The script's finish reasons as Gemini's (tool calls end with STOP there).
 FINISH_REASONS = {
@@ -52,35 +51,23 @@ SAFETY_BLOCK = {
 }
 
 
-class GenerateContent:
+class GenerateContent(ModelInPath):
     """`POST /{version}/models/{model}:generateContent`, or `:streamGenerateContent`
     (server-sent events with `alt=sse`): one instance for each."""
 
     media_type = "text/event-stream"
-    in_band_faults = frozenset({"content_filter"})
 
     def __init__(self, *, stream: bool) -> None:
-        self.stream = stream
+        super().__init__(stream=stream)
         method = "streamGenerateContent" if stream else "generateContent"
         self.path = f"/{{version}}/models/{{model}}:{method}"
         if not stream:
             self.media_type = "application/json"
 
-    @classmethod
-    def both(cls) -> tuple[GenerateContent, GenerateContent]:
-        return cls(stream=True), cls(stream=False)
-
     def problem(self, body: Any) -> str | None:
         if not isinstance(body, dict) or not isinstance(body.get("contents"), list):
             return "expected a JSON object with a 'contents' list (Gemini's generateContent)"
         return None
-
-    def routed(self, body: dict[str, Any], params: Mapping[str, str]) -> dict[str, Any]:
-        """The model the path names, as `model` (the body has none)."""
-        return {**body, "model": params.get("model", "")}
-
-    def streaming(self, body: dict[str, Any]) -> bool:
-        return self.stream
 
     def messages(self, body: dict[str, Any]) -> list[BaseMessage]:
         """The conversation as LangChain messages: system instruction, turns, function
