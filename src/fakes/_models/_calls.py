@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncGenerator, Generator, Sequence
+from collections.abc import AsyncGenerator, Generator, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Generic, Literal, TypeVar
 
@@ -12,6 +12,8 @@ from ._clock import Clock
 
 Method = Literal["stream", "astream", "invoke", "ainvoke"]
 Chunk = TypeVar("Chunk")
+Marked = tuple[Chunk, bool]
+"""A chunk, and whether it is the answer's last."""
 
 
 @dataclass(eq=False)
@@ -66,32 +68,40 @@ class Call(Generic[Chunk]):
 
 @dataclass
 class Playback(Generic[Chunk]):
-    """One call's chunks, ready to deliver, and what to record while delivering them."""
+    """One call's chunks, ready to deliver, and what to record while delivering them.
+
+    The chunks are built as they are delivered, so the first leaves before the rest of
+    a long answer is built.
+    """
 
     call: Call[Chunk]
-    chunks: Sequence[Chunk]
-    """The chunks to deliver (only those before the fault, if there is one)."""
-    delays: list[float] | None
-    """The delay before each chunk of the whole response; None when there is no latency."""
+    chunks: Iterable[Marked[Chunk]]
+    """The chunks to deliver (only those before the fault, if there is one), each with
+    whether it is the answer's last."""
+    delays: Iterator[float] | None
+    """The delay before each chunk, as they are read; None when there is no latency."""
     fault: BaseException | None
     """Raised after the chunks."""
     clock: Clock
+    cut_short: bool = False
+    """The fault comes where another chunk would have: its delay passes first."""
 
     def play(self) -> Generator[Chunk, None, None]:
         """Deliver the chunks (then raise the fault), recording everything on the call."""
-        call, chunks, delays = self.call, self.chunks, self.delays
-        record, last = call.delivered.append, self._last_index()
+        call, delays = self.call, self.delays
+        record, ends = call.delivered.append, self.fault is None
         try:
-            if delays is None and chunks:
-                call.ttft = 0.0
-            for i, chunk in enumerate(chunks):
+            for chunk, last in self.chunks:
                 if delays is not None:
-                    self.clock.sleep(delays[i])
-                    _advance(call, delays[i])
+                    delay = next(delays)
+                    self.clock.sleep(delay)
+                    _advance(call, delay)
+                elif call.ttft is None:
+                    call.ttft = 0.0
                 record(chunk)
                 # Finished as the last chunk leaves, so a consumer that stops there
                 # has not closed the stream early.
-                call.finished = i == last
+                call.finished = last and ends
                 yield chunk
             if self.fault is not None:
                 stall = self._stall()
@@ -107,17 +117,18 @@ class Playback(Generic[Chunk]):
 
     async def aplay(self) -> AsyncGenerator[Chunk, None]:
         """The async twin of `play`: no thread pool, awaiting the clock between chunks."""
-        call, chunks, delays = self.call, self.chunks, self.delays
-        record, last = call.delivered.append, self._last_index()
+        call, delays = self.call, self.delays
+        record, ends = call.delivered.append, self.fault is None
         try:
-            if delays is None and chunks:
-                call.ttft = 0.0
-            for i, chunk in enumerate(chunks):
+            for chunk, last in self.chunks:
                 if delays is not None:
-                    await self.clock.asleep(delays[i])
-                    _advance(call, delays[i])
+                    delay = next(delays)
+                    await self.clock.asleep(delay)
+                    _advance(call, delay)
+                elif call.ttft is None:
+                    call.ttft = 0.0
                 record(chunk)
-                call.finished = i == last
+                call.finished = last and ends
                 yield chunk
             if self.fault is not None:
                 stall = self._stall()
@@ -131,14 +142,21 @@ class Playback(Generic[Chunk]):
             call.error = error
             raise
 
-    def _last_index(self) -> int:
-        return len(self.chunks) - 1 if self.fault is None else -1
-
     def _stall(self) -> float:
         """The wait before the fault: the delay of the chunk that never comes."""
-        if self.delays is None or len(self.delays) <= len(self.chunks):
+        if self.delays is None or not self.cut_short:
             return 0.0
-        return self.delays[len(self.chunks)]
+        return next(self.delays)
+
+
+def marking_last(chunks: Iterable[Chunk]) -> Iterator[Marked[Chunk]]:
+    """Each of chunks already built, and whether it is the last."""
+    items = iter(chunks)
+    for current in items:
+        for following in items:
+            yield current, False
+            current = following
+        yield current, True
 
 
 def _advance(call: Call[Any], delay: float) -> None:

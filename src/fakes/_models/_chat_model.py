@@ -9,6 +9,7 @@ from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackMana
 from langchain_core.language_models import BaseChatModel, LanguageModelInput
 from langchain_core.language_models.chat_models import generate_from_stream
 from langchain_core.messages import AIMessage, BaseMessage
+from langchain_core.messages.ai import UsageMetadata
 from langchain_core.outputs import ChatGenerationChunk, ChatResult
 from langchain_core.runnables import Runnable, RunnableConfig
 from langchain_core.runnables.config import get_config_list
@@ -17,7 +18,7 @@ from langchain_core.utils.function_calling import convert_to_openai_tool
 
 from .._script import _recorded as raw
 from .._script._cutting import Pieces
-from ._calls import Call
+from ._calls import Call, Marked
 from ._chunks import chat_chunks, usage_metadata
 from ._engine import pop_reservation, reserve_batch, reserved
 from ._scripted import ScriptedFields
@@ -167,16 +168,21 @@ class FakeChatModel(ScriptedFields, BaseChatModel):
 
     def _scripted(
         self, call: Call[Any], pieces: Pieces, last_metadata: dict[str, Any], limit: int | None
-    ) -> Sequence[ChatGenerationChunk]:
+    ) -> Iterator[Marked[ChatGenerationChunk]]:
         response = call.response
         assert response is not None  # begin() raised otherwise
-        usage = None
-        if self.report_usage == "scripted":
-            if response.usage is not None and limit is None:
-                usage = usage_metadata(response.usage, input_tokens=0, output_tokens=0)
-        elif self.report_usage and limit is None:  # usage rides on the last chunk only
+
+        def usage() -> UsageMetadata | None:
+            """The last chunk's usage, once every piece has been read (and counted)."""
+            if self.report_usage == "scripted":
+                if response.usage is None:
+                    return None
+                return usage_metadata(response.usage, input_tokens=0, output_tokens=0)
+            if not self.report_usage:
+                return None
             texts = (message.text for message in call.input)
-            usage = self._engine.usage(response, texts, pieces.tokens)
+            return self._engine.usage(response, texts, pieces.tokens)
+
         return chat_chunks(
             response,
             pieces,

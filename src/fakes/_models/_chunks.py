@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
-from typing import Any, Generic, TypeVar, cast, overload
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from itertools import islice
+from typing import Any, cast
 
 from langchain_core.messages import AIMessageChunk
 from langchain_core.messages.ai import UsageMetadata
@@ -12,37 +13,7 @@ from langchain_core.outputs import ChatGenerationChunk, GenerationChunk
 
 from .._script._cutting import Pieces
 from .._script._vocabulary import Response
-
-T = TypeVar("T")
-
-
-class Built(Sequence[T], Generic[T]):
-    """Chunks made one by one as they are read: the first reaches the consumer before the
-    last is built, and a long answer's chunks are not all held at once. Reading one twice
-    makes it twice (equal, not identical)."""
-
-    def __init__(self, parts: Sequence[Any], make: Callable[[int, Any], T]) -> None:
-        self._parts, self._make = parts, make
-
-    def __len__(self) -> int:
-        return len(self._parts)
-
-    @overload
-    def __getitem__(self, index: int) -> T: ...
-
-    @overload
-    def __getitem__(self, index: slice) -> list[T]: ...
-
-    def __getitem__(self, index: int | slice) -> T | list[T]:
-        if isinstance(index, slice):
-            return [self[i] for i in range(len(self))[index]]
-        position = range(len(self))[index]  # IndexError as a list raises it
-        return self._make(position, self._parts[position])
-
-    def __iter__(self) -> Iterator[T]:
-        make = self._make
-        for position, part in enumerate(self._parts):
-            yield make(position, part)
+from ._calls import Marked
 
 
 def uses_blocks(response: Response) -> bool:
@@ -67,39 +38,66 @@ def chat_chunks(
     message_id: str,
     call_index: int,
     last_metadata: dict[str, Any],
-    usage: UsageMetadata | None,
+    usage: Callable[[], UsageMetadata | None],
     limit: int | None = None,
-) -> Sequence[ChatGenerationChunk]:
-    """The chunks of one response, or only the first `limit` of them (a fault follows).
+) -> Iterator[Marked[ChatGenerationChunk]]:
+    """The chunks of one response, each built as it is read and paired with whether it
+    is the last, or only the first `limit` of them (a fault follows).
 
     Reasoning streams first, then text, then each tool call's fragments; the last
     chunk (a chunk of its own after tool calls) carries `chunk_position="last"`, the
-    usage and the response metadata. Content blocks and tool calls are numbered apart:
-    with blocks, tool calls take the indexes after the content blocks.
+    usage (asked for once every piece has been read) and the response metadata. Content
+    blocks and tool calls are numbered apart: with blocks, tool calls take the indexes
+    after the content blocks.
     """
     blocks = uses_blocks(response)
     plain = not (blocks or pieces.reasoning or pieces.tool_args or response.additional_kwargs)
     if plain and pieces.text:
         return _plain_text_chunks(pieces.text, message_id, last_metadata, usage, limit)
+    fields = _chunk_fields(response, pieces, call_index, blocks)
+    marked = (
+        ((kw, False) for kw in islice(fields, limit))
+        if limit is not None
+        else _last_marked(fields, last_metadata, usage)
+    )
+    return (
+        (ChatGenerationChunk(message=AIMessageChunk(id=message_id, **kw)), last)
+        for kw, last in marked
+    )
+
+
+def _chunk_fields(
+    response: Response, pieces: Pieces, call_index: int, blocks: bool
+) -> Iterator[dict[str, Any]]:
+    """Each chunk's message fields, in streaming order."""
     empty: str | list[Any] = [] if blocks else ""
-    fields: list[dict[str, Any]] = []
+    extra = {k: v for k, v in response.additional_kwargs.items() if k != "function_call"}
+    first = True
+
+    def emit(fields: dict[str, Any]) -> dict[str, Any]:
+        nonlocal first
+        if first and extra:  # the message's own additional_kwargs ride on its first chunk
+            fields["additional_kwargs"] = {**fields.get("additional_kwargs", {}), **extra}
+        first = False
+        return fields
+
     for piece in pieces.reasoning:
         if blocks:
-            fields.append({"content": [{"type": "reasoning", "reasoning": piece, "index": 0}]})
+            yield emit({"content": [{"type": "reasoning", "reasoning": piece, "index": 0}]})
         else:
-            fields.append({"content": "", "additional_kwargs": {"reasoning_content": piece}})
+            yield emit({"content": "", "additional_kwargs": {"reasoning_content": piece}})
     text_index = 1 if pieces.reasoning else 0
     first_tool_index = (text_index + (1 if pieces.text else 0)) if blocks else 0
     for piece in pieces.text:
         if blocks:
-            fields.append({"content": [{"type": "text", "text": piece, "index": text_index}]})
+            yield emit({"content": [{"type": "text", "text": piece, "index": text_index}]})
         else:
-            fields.append({"content": piece})
+            yield emit({"content": piece})
     function_call = response.additional_kwargs.get("function_call") or {}
     for n, fragment in enumerate(pieces.function_args):
         part = {"name": function_call.get("name"), "arguments": fragment} if n == 0 else {}
         part.setdefault("arguments", fragment)
-        fields.append({"content": empty, "additional_kwargs": {"function_call": part}})
+        yield emit({"content": empty, "additional_kwargs": {"function_call": part}})
     for position, (call, fragments) in enumerate(
         zip(response.tool_calls, pieces.tool_args, strict=True)
     ):
@@ -112,60 +110,72 @@ def chat_chunks(
                 id=call_id if head else None,
                 index=first_tool_index + position,
             )
-            fields.append({"content": empty, "tool_call_chunks": [chunk]})
-    if not fields or pieces.tool_args or pieces.function_args:
-        fields.append({"content": empty})
-    extra = {k: v for k, v in response.additional_kwargs.items() if k != "function_call"}
-    if extra:
-        fields[0]["additional_kwargs"] = {**fields[0].get("additional_kwargs", {}), **extra}
-    if limit is not None:
-        fields = fields[:limit]
-    else:
-        fields[-1].update(chunk_position="last", response_metadata=last_metadata)
-        if usage is not None:
-            fields[-1]["usage_metadata"] = usage
-    return Built(
-        fields, lambda _, kw: ChatGenerationChunk(message=AIMessageChunk(id=message_id, **kw))
-    )
+            yield emit({"content": empty, "tool_call_chunks": [chunk]})
+    if first or pieces.tool_args or pieces.function_args:
+        yield emit({"content": empty})
+
+
+def _last_marked(
+    fields: Iterator[dict[str, Any]],
+    last_metadata: dict[str, Any],
+    usage: Callable[[], UsageMetadata | None],
+) -> Iterator[tuple[dict[str, Any], bool]]:
+    """The fields, the last with its position, metadata and usage (marked as the last)."""
+    for current in fields:
+        for following in fields:
+            yield current, False
+            current = following
+        current.update(chunk_position="last", response_metadata=last_metadata)
+        counted = usage()
+        if counted is not None:
+            current["usage_metadata"] = counted
+        yield current, True
 
 
 def _plain_text_chunks(
-    texts: list[str],
+    texts: Sequence[str],
     message_id: str,
     last_metadata: dict[str, Any],
-    usage: UsageMetadata | None,
+    usage: Callable[[], UsageMetadata | None],
     limit: int | None,
-) -> Sequence[ChatGenerationChunk]:
+) -> Iterator[Marked[ChatGenerationChunk]]:
     """The common case, kept lean: plain text, one bare chunk per token."""
-    body = texts[:limit] if limit is not None else texts
-    last = len(body) - 1 if limit is None else -1
-
-    def make(position: int, text: str) -> ChatGenerationChunk:
-        if position != last:
-            return ChatGenerationChunk(message=AIMessageChunk(content=text, id=message_id))
+    if limit is not None:
+        for text in islice(texts, limit):
+            yield ChatGenerationChunk(message=AIMessageChunk(content=text, id=message_id)), False
+        return
+    items = iter(texts)
+    for current in items:
+        for following in items:
+            message = AIMessageChunk(content=current, id=message_id)
+            yield ChatGenerationChunk(message=message), False
+            current = following
         final = AIMessageChunk(
-            content=text,
+            content=current,
             id=message_id,
             chunk_position="last",
             response_metadata=last_metadata,
-            usage_metadata=usage,
+            usage_metadata=usage(),
         )
-        return ChatGenerationChunk(message=final)
-
-    return Built(body, make)
+        yield ChatGenerationChunk(message=final), True
 
 
 def llm_chunks(
     pieces: Pieces, *, last_info: dict[str, Any], limit: int | None = None
-) -> Sequence[GenerationChunk]:
-    """The string chunks of an LLM response; the last carries `generation_info`."""
-    texts = pieces.text or [""]
+) -> Iterator[Marked[GenerationChunk]]:
+    """The string chunks of an LLM response, built as they are read and paired with
+    whether each is the last; the last carries `generation_info`."""
+    texts: Iterable[str] = pieces.text if pieces.text else [""]
     if limit is not None:
-        return Built(texts[:limit], lambda _, text: GenerationChunk(text=text))
-    last = len(texts) - 1
+        return ((GenerationChunk(text=text), False) for text in islice(texts, limit))
+    return _llm_last_marked(iter(texts), last_info)
 
-    def make(position: int, text: str) -> GenerationChunk:
-        info = last_info if position == last else None
-        return GenerationChunk(text=text, generation_info=info)
 
-    return Built(texts, make)
+def _llm_last_marked(
+    texts: Iterator[str], last_info: dict[str, Any]
+) -> Iterator[Marked[GenerationChunk]]:
+    for current in texts:
+        for following in texts:
+            yield GenerationChunk(text=current), False
+            current = following
+        yield GenerationChunk(text=current, generation_info=last_info), True

@@ -211,14 +211,22 @@ class Engine:
     def pieces(self, response: Response, stop: Sequence[str] | None = None) -> Pieces:
         return cut(response, self.splitter_for(response), stop)
 
-    def delays(self, response: Response, count: int, call_index: int) -> list[float] | None:
+    def latency_of(self, response: Response) -> Latency | None:
+        """The response's latency or the model's; None when there is nothing to wait."""
         latency = response.latency or self.latency
-        if latency is None or latency.is_zero:
-            return None
-        return latency.delays(count, call_index=call_index)
+        return None if latency is None or latency.is_zero else latency
+
+    def delays(self, response: Response, count: int, call_index: int) -> list[float] | None:
+        latency = self.latency_of(response)
+        return latency.delays(count, call_index=call_index) if latency else None
+
+    def each_delay(self, response: Response, call_index: int) -> Iterator[float] | None:
+        """The delay before each chunk, as they are read; None when there is no latency."""
+        latency = self.latency_of(response)
+        return latency.each_delay(call_index=call_index) if latency else None
 
     def count_tokens(self, text: str) -> int:
-        return len(self.split(text))
+        return sum(1 for _ in self.split(text))
 
     def usage(
         self, response: Response | None, inputs: Iterable[str], output_tokens: int

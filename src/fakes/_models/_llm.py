@@ -15,7 +15,7 @@ from langchain_core.runnables.config import get_config_list
 from .._script import _recorded as raw
 from .._script._cutting import Pieces
 from .._script._validation import Kind
-from ._calls import Call
+from ._calls import Call, Marked
 from ._chunks import llm_chunks
 from ._scripted import ScriptedFields
 
@@ -71,7 +71,7 @@ class FakeLLM(ScriptedFields, BaseLLM):
 
     def _scripted(
         self, call: Call[Any], pieces: Pieces, last_metadata: dict[str, Any], limit: int | None
-    ) -> Sequence[GenerationChunk]:
+    ) -> Iterator[Marked[GenerationChunk]]:
         return llm_chunks(pieces, last_info=last_metadata, limit=limit)
 
     def _stream(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import difflib
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -24,7 +24,7 @@ from .._errors import ScriptError
 from .._script._cutting import Pieces
 from .._script._validation import Kind, checked_script
 from .._script._vocabulary import Latency, ScriptItem, finish_reason
-from ._calls import Call, Method, Playback
+from ._calls import Call, Marked, Method, Playback, marking_last
 from ._clock import Clock, RealClock, VirtualClock, check_clock
 from ._engine import Engine
 
@@ -200,10 +200,10 @@ class ScriptedFields(BaseModel):
         call, response = engine.begin(method, input, {"stop": stop, **kwargs})
         fault = response.fault
         limit = fault.after_chunks if fault else None
-        chunks: Sequence[Any]
+        chunks: Iterable[Marked[Any]]
         if response.raw_chunks is not None:
-            chunks = self._replayed(response.raw_chunks[:limit])
-            count = len(response.raw_chunks)
+            chunks = marking_last(self._replayed(response.raw_chunks[:limit]))
+            cut_short = limit is not None and len(response.raw_chunks) > limit
         else:
             pieces = engine.pieces(response, stop)
             last_metadata = {
@@ -212,13 +212,14 @@ class ScriptedFields(BaseModel):
                 **response.response_metadata,
             }
             chunks = self._scripted(call, pieces, last_metadata, limit)
-            count = pieces.count
+            cut_short = limit is not None and pieces.streams_more_than(limit)
         return Playback(
             call=call,
             chunks=chunks,
-            delays=engine.delays(response, count, call.index),
+            delays=engine.each_delay(response, call.index),
             fault=fault.exception() if fault else None,
             clock=engine.clock,
+            cut_short=cut_short,
         )
 
     def _replayed(self, raw_chunks: Sequence[Mapping[str, Any]]) -> list[Any]:
@@ -227,8 +228,9 @@ class ScriptedFields(BaseModel):
 
     def _scripted(
         self, call: Call[Any], pieces: Pieces, last_metadata: dict[str, Any], limit: int | None
-    ) -> Sequence[Any]:
-        """Generation chunks for a scripted response's pieces (the first `limit`)."""
+    ) -> Iterable[Marked[Any]]:
+        """Generation chunks for a scripted response's pieces (the first `limit`), built
+        as they are read, each with whether it is the last."""
         raise NotImplementedError
 
     @property

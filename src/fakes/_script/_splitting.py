@@ -1,9 +1,13 @@
-"""Strategies that split text into stream chunks; joining the chunks gives the text back."""
+"""Strategies that split text into stream chunks; joining the chunks gives the text back.
+
+A splitter yields its chunks as they are found, so that a stream can send the first chunk
+of a long answer before the rest of it is split.
+"""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any, Literal, Union
 
 from .._errors import ScriptError
@@ -24,33 +28,31 @@ SplitName = Literal["words", "whitespace", "chars"]
 Split = Union[SplitName, int, "re.Pattern[str]"]
 """How text becomes chunks: a strategy name, a fixed chunk size, or a regex."""
 
-Splitter = Callable[[str], list[str]]
+Splitter = Callable[[str], Iterator[str]]
 
 
 def _regex_splitter(pattern: re.Pattern[str]) -> Splitter:
     """Chunks are the pattern's matches; text between matches becomes its own chunk."""
 
-    def split(text: str) -> list[str]:
-        chunks: list[str] = []
+    def split(text: str) -> Iterator[str]:
         position = 0
         for match in pattern.finditer(text):
             start, end = match.span()
             if start == end:
                 continue
             if start > position:
-                chunks.append(text[position:start])
-            chunks.append(text[start:end])
+                yield text[position:start]
+            yield text[start:end]
             position = end
         if position < len(text):
-            chunks.append(text[position:])
-        return chunks
+            yield text[position:]
 
     return split
 
 
 def _fixed_splitter(size: int) -> Splitter:
-    def split(text: str) -> list[str]:
-        return [text[i : i + size] for i in range(0, len(text), size)]
+    def split(text: str) -> Iterator[str]:
+        return (text[i : i + size] for i in range(0, len(text), size))
 
     return split
 
@@ -132,4 +134,4 @@ def split_text(text: str, split: Split = "words") -> list[str]:
     >>> split_text("abcde", 2)
     ['ab', 'cd', 'e']
     """
-    return splitter(split)(text)
+    return list(splitter(split)(text))

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import random
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import MISSING, dataclass, field, fields
+from itertools import chain, islice, repeat
 from typing import Any, Literal
 
 from langchain_core.messages import AIMessage
@@ -130,15 +131,16 @@ class Latency:
 
     def delays(self, count: int, *, call_index: int) -> list[float]:
         """The delay before each of `count` chunks, the same for the same call index."""
-        exact = list(self.chunk_delays[:count])
-        if exact:
-            delays = exact + [self.per_chunk] * (count - len(exact))
-        else:
-            delays = [self.ttft] + [self.per_chunk] * max(count - 1, 0)
-        if self.jitter:
-            rng = random.Random(f"{self.seed}:{call_index}")
-            delays = [d * rng.uniform(1 - self.jitter, 1 + self.jitter) for d in delays]
-        return delays[:count]
+        return list(islice(self.each_delay(call_index=call_index), count))
+
+    def each_delay(self, *, call_index: int) -> Iterator[float]:
+        """The delay before each chunk, for as many chunks as are read."""
+        first = self.chunk_delays or [self.ttft]
+        delays = chain(first, repeat(self.per_chunk))
+        if not self.jitter:
+            return delays
+        rng = random.Random(f"{self.seed}:{call_index}")
+        return (d * rng.uniform(1 - self.jitter, 1 + self.jitter) for d in delays)
 
     @property
     def is_zero(self) -> bool:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from itertools import chain
 from typing import Any, ClassVar
 
 from langchain_core.messages import (
@@ -116,20 +117,23 @@ class Messages(ChatRequests):
         reason = finish_reason(reply.response)
         return ANTHROPIC_STOP_REASONS.get(reason, reason)
 
-    def _blocks(self, reply: Reply) -> list[tuple[dict[str, Any], str, list[dict[str, Any]]]]:
-        """Each content block: its start, and the deltas that fill it."""
-        blocks: list[tuple[dict[str, Any], str, list[dict[str, Any]]]] = []
-        if reply.pieces.reasoning:
-            deltas = [{"type": "thinking_delta", "thinking": p} for p in reply.pieces.reasoning]
-            deltas.append({"type": "signature_delta", "signature": "fake-signature"})
-            blocks.append(
-                ({"type": "thinking", "thinking": "", "signature": ""}, "thinking", deltas)
+    def _blocks(self, reply: Reply) -> Iterator[tuple[dict[str, Any], Iterable[dict[str, Any]]]]:
+        """Each content block: its start, and the deltas that fill it (made as sent)."""
+        pieces = reply.pieces
+        if pieces.reasoning:
+            thinking = ({"type": "thinking_delta", "thinking": p} for p in pieces.reasoning)
+            signature = {"type": "signature_delta", "signature": "fake-signature"}
+            yield (
+                {"type": "thinking", "thinking": "", "signature": ""},
+                chain(thinking, [signature]),
             )
-        if reply.pieces.text:
-            deltas = [{"type": "text_delta", "text": p} for p in reply.pieces.text]
-            blocks.append(({"type": "text", "text": ""}, "text", deltas))
+        if pieces.text:
+            yield (
+                {"type": "text", "text": ""},
+                ({"type": "text_delta", "text": p} for p in pieces.text),
+            )
         for position, (call, fragments) in enumerate(
-            zip(reply.response.tool_calls, reply.pieces.tool_args, strict=True)
+            zip(reply.response.tool_calls, pieces.tool_args, strict=True)
         ):
             start = {
                 "type": "tool_use",
@@ -137,9 +141,7 @@ class Messages(ChatRequests):
                 "name": call.name,
                 "input": {},
             }
-            deltas = [{"type": "input_json_delta", "partial_json": f} for f in fragments]
-            blocks.append((start, "tool_use", deltas))
-        return blocks
+            yield start, ({"type": "input_json_delta", "partial_json": f} for f in fragments)
 
     def frames(self, reply: Reply, body: dict[str, Any]) -> Iterator[Frame]:
         yield event_frame(
@@ -147,7 +149,7 @@ class Messages(ChatRequests):
             {"type": "message_start", "message": self._message(reply, [], final=False)},
         )
         yield event_frame("ping", {"type": "ping"})
-        for index, (start, _, deltas) in enumerate(self._blocks(reply)):
+        for index, (start, deltas) in enumerate(self._blocks(reply)):
             yield event_frame(
                 "content_block_start",
                 {"type": "content_block_start", "index": index, "content_block": start},

@@ -193,7 +193,9 @@ class ProviderApp:
         stop = options.get("stop")
         response = as_response(response)  # recorded chunks, in the script's own terms
         pieces = engine.pieces(response, stop)
-        usage = engine.usage(response, (m.text for m in messages), pieces.tokens)
+        # Output tokens are counted from the pieces once they have been sent, unless scripted.
+        usage = engine.usage(response, (m.text for m in messages), output_tokens=0)
+        scripted_output = (response.usage or {}).get("output_tokens")
         reply = Reply(
             response,
             pieces,
@@ -204,8 +206,7 @@ class ProviderApp:
             ),
             call_index=call.index,
             input_tokens=int(usage["input_tokens"]),
-            output_tokens=int(usage["output_tokens"]),
-            stop_sequence=_matched_stop(response.content_text, stop),
+            scripted_output_tokens=None if scripted_output is None else int(scripted_output),
         )
         fault = response.fault
         if fault is not None and (fault.after_chunks == 0 or not streaming):
@@ -231,10 +232,9 @@ class ProviderApp:
             call.finished = True
             return whole
         entry = self.journal.record(method, path, headers, received, 200)
-        # Delays for at most one chunk frame per piece, plus one (Ollama's tool calls).
-        delays = engine.delays(response, pieces.tokens + 1, call.index) or []
+        upcoming = engine.each_delay(response, call.index) or iter(())
         body_parts = self._stream(
-            wire, iter(wire.frames(reply, body)), call, response, delays, entry
+            wire, iter(wire.frames(reply, body)), call, response, upcoming, entry
         )
         if self.frame_bytes:
             body_parts = split_bytes(body_parts, self.frame_bytes)
@@ -248,11 +248,10 @@ class ProviderApp:
         frames: Iterator[Frame],
         call: Call[Any],
         response: ScriptResponse,
-        delays: list[float],
+        delays: Iterator[float],
         entry: int,
     ) -> AsyncIterator[bytes]:
         fault = response.fault
-        upcoming = iter(delays)
         sent = 0
         try:
             for frame in frames:
@@ -262,7 +261,7 @@ class ProviderApp:
                     async for part in _fail(wire, frame, call, fault.exception()):
                         yield part
                     return
-                delay = next(upcoming, 0.0) if frame.chunk else 0.0
+                delay = next(delays, 0.0) if frame.chunk else 0.0
                 sent += frame.chunk
                 # Even without a delay, let the loop run between frames: a client that left
                 # is noticed at once (the write fails, the stream is cancelled) instead of
@@ -315,12 +314,6 @@ async def _fail(
         raise DroppedConnection(str(error))
     status, kind, _ = status_of(error)
     yield wire.error_frame(str(error), kind, status)
-
-
-def _matched_stop(text: str, stop: Any) -> str | None:
-    """The stop sequence that ends the text (the earliest), if one does."""
-    found = [(text.find(s), s) for s in stop or () if s and s in text]
-    return min(found)[1] if found else None
 
 
 async def split_bytes(parts: AsyncIterator[bytes], size: int) -> AsyncIterator[bytes]:

@@ -12,6 +12,7 @@ the stream they are exception messages, which botocore raises as `EventStreamErr
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from typing import Any
 
 from langchain_core.messages import (
@@ -154,8 +155,8 @@ class Converse(ModelInPath):
             "totalTokens": reply.input_tokens + reply.output_tokens,
         }
 
-    def frames(self, reply: Reply, body: dict[str, Any]) -> list[Frame]:
-        frames = [event("messageStart", {"role": "assistant"})]
+    def frames(self, reply: Reply, body: dict[str, Any]) -> Iterator[Frame]:
+        yield event("messageStart", {"role": "assistant"})
         index = 0
 
         def delta(data: dict[str, Any], *, chunk: bool = True) -> Frame:
@@ -167,24 +168,27 @@ class Converse(ModelInPath):
             return event("contentBlockStop", {"contentBlockIndex": index})
 
         if reply.pieces.reasoning:
-            frames += [delta({"reasoningContent": {"text": p}}) for p in reply.pieces.reasoning]
-            frames += [delta({"reasoningContent": {"signature": SIGNATURE}}, chunk=False), stop()]
+            for piece in reply.pieces.reasoning:
+                yield delta({"reasoningContent": {"text": piece}})
+            yield delta({"reasoningContent": {"signature": SIGNATURE}}, chunk=False)
+            yield stop()
             index += 1
         if reply.pieces.text:
-            frames += [delta({"text": p}) for p in reply.pieces.text]
-            frames.append(stop())
+            for piece in reply.pieces.text:
+                yield delta({"text": piece})
+            yield stop()
             index += 1
         for position, (call, fragments) in enumerate(
             zip(reply.response.tool_calls, reply.pieces.tool_args, strict=True)
         ):
             start = {"toolUse": {"toolUseId": reply.call_id(position), "name": call.name}}
-            frames.append(event("contentBlockStart", {"contentBlockIndex": index, "start": start}))
-            frames += [delta({"toolUse": {"input": f}}) for f in fragments]
-            frames.append(stop())
+            yield event("contentBlockStart", {"contentBlockIndex": index, "start": start})
+            for fragment in fragments:
+                yield delta({"toolUse": {"input": fragment}})
+            yield stop()
             index += 1
-        frames.append(event("messageStop", {"stopReason": self._stop_reason(reply)}))
-        frames.append(event("metadata", {"usage": self._usage(reply), "metrics": {"latencyMs": 0}}))
-        return frames
+        yield event("messageStop", {"stopReason": self._stop_reason(reply)})
+        yield event("metadata", {"usage": self._usage(reply), "metrics": {"latencyMs": 0}})
 
     def whole(self, reply: Reply) -> dict[str, Any]:
         content: list[dict[str, Any]] = []

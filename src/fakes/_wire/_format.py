@@ -27,16 +27,36 @@ class Frame:
 
 @dataclass(frozen=True)
 class Reply:
-    """A scripted response, ready to render in any format."""
+    """A scripted response, ready to render in any format.
+
+    Its pieces are cut as the frames are built; what depends on all of them (the output
+    tokens, the stop sequence met) is known once they have been read: the closing frames.
+    """
 
     response: Response
     pieces: Pieces
     model: str
     call_index: int
     input_tokens: int
-    output_tokens: int
-    stop_sequence: str | None = None
-    """The stop sequence that ended the text, if one did."""
+    scripted_output_tokens: int | None = None
+    """The output tokens the script states; None: one per piece, counted when asked."""
+
+    @property
+    def output_tokens(self) -> int:
+        if self.scripted_output_tokens is not None:
+            return self.scripted_output_tokens
+        return self.pieces.tokens
+
+    def output_tokens_after(self, sent: int) -> int:
+        """The output tokens counted after `sent` token frames: a running total."""
+        if self.scripted_output_tokens is not None:
+            return min(sent, self.scripted_output_tokens)
+        return sent  # one per piece, and no format sends more token frames than pieces
+
+    @property
+    def stop_sequence(self) -> str | None:
+        """The stop sequence that ended the text, if one did."""
+        return self.pieces.stop_sequence
 
     @property
     def text(self) -> str:

@@ -10,6 +10,7 @@ a safety block (`finishReason: SAFETY`) inside a 200 answer, as the API sends it
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from typing import Any
 
 from langchain_core.messages import (
@@ -143,24 +144,16 @@ class GenerateContent(ModelInPath):
             for n, call in enumerate(reply.response.tool_calls)
         ]
 
-    def frames(self, reply: Reply, body: dict[str, Any]) -> list[Frame]:
-        frames = [
-            data_frame(
-                self._response(reply, [{"text": p, "thought": True}], final=False), chunk=True
-            )
-            for p in reply.pieces.reasoning
-        ]
-        frames += [
-            data_frame(self._response(reply, [{"text": p}], final=False), chunk=True)
-            for p in reply.pieces.text
-        ]
+    def frames(self, reply: Reply, body: dict[str, Any]) -> Iterator[Frame]:
+        for piece in reply.pieces.reasoning:
+            thought = [{"text": piece, "thought": True}]
+            yield data_frame(self._response(reply, thought, final=False), chunk=True)
+        for piece in reply.pieces.text:
+            yield data_frame(self._response(reply, [{"text": piece}], final=False), chunk=True)
         # Each call whole, in a chunk of its own (Gemini does not stream arguments).
-        frames += [
-            data_frame(self._response(reply, [call], final=False), chunk=True)
-            for call in self._calls(reply)
-        ]
-        frames.append(data_frame(self._response(reply, [], final=True)))
-        return frames
+        for call in self._calls(reply):
+            yield data_frame(self._response(reply, [call], final=False), chunk=True)
+        yield data_frame(self._response(reply, [], final=True))
 
     def whole(self, reply: Reply) -> dict[str, Any]:
         parts: list[dict[str, Any]] = []

@@ -158,16 +158,12 @@ class Generate:
         line.pop("message")
         return {**line, "response": text, **extra}
 
-    def frames(self, reply: Reply, body: dict[str, Any]) -> list[Frame]:
-        frames = [
-            json_line(self._line(reply, "", done=False, thinking=p), chunk=True)
-            for p in reply.pieces.reasoning
-        ]
-        frames += [
-            json_line(self._line(reply, p, done=False), chunk=True) for p in reply.pieces.text
-        ]
-        frames.append(json_line(self._line(reply, "", done=True)))
-        return frames
+    def frames(self, reply: Reply, body: dict[str, Any]) -> Iterator[Frame]:
+        for p in reply.pieces.reasoning:
+            yield json_line(self._line(reply, "", done=False, thinking=p), chunk=True)
+        for p in reply.pieces.text:
+            yield json_line(self._line(reply, p, done=False), chunk=True)
+        yield json_line(self._line(reply, "", done=True))
 
     def whole(self, reply: Reply) -> dict[str, Any]:
         thinking = "".join(reply.pieces.reasoning)

@@ -191,7 +191,7 @@ class ChatCompletions(ChatRequests):
             nonlocal tokens
             tokens += is_token
             if dialect.usage == "running":  # Perplexity: every chunk carries the totals so far
-                chunk["usage"] = _usage(reply, min(tokens, reply.output_tokens))
+                chunk["usage"] = _usage(reply, reply.output_tokens_after(tokens))
             return data_frame(chunk, chunk=is_token)
 
         yield frame(self._chunk(reply, {"role": "assistant", "content": ""}), False)
@@ -201,7 +201,9 @@ class ChatCompletions(ChatRequests):
         texts = reply.pieces.text
         logprobs = _logprobs(reply)
         # One token's logprobs per text chunk, as OpenAI streams them; else all on the first.
-        shares = [[p] for p in logprobs] if len(logprobs) == len(texts) else [logprobs]
+        # (Counting the chunks reads them all: only when there are logprobs to share.)
+        one_each = len(logprobs) == len(texts) if logprobs else not texts
+        shares = [[p] for p in logprobs] if one_each else [logprobs]
         for i, piece in enumerate(texts):
             share = shares[i] if i < len(shares) else None
             yield frame(self._chunk(reply, {"content": piece}, logprobs=share), True)

@@ -13,6 +13,8 @@ errors (5xx) and an `error` event otherwise, as the API sends them.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from itertools import count
 from typing import Any
 
 from langchain_core.messages import (
@@ -84,12 +86,14 @@ class Responses:
         n = f"{reply.call_index:04d}"
         return reply.response.id or f"resp_fake_{n}", f"rs_fake_{n}", f"msg_fake_{n}"
 
-    def _items(self, reply: Reply) -> list[dict[str, Any]]:
-        """The finished output items."""
+    def _items(self, reply: Reply, *, with_text: bool = True) -> list[dict[str, Any]]:
+        """The finished output items; without their text, for a stream to fill in as it
+        sends the text (so that it does not wait for the text to be cut whole)."""
         _, reasoning_id, message_id = self._ids(reply)
         items: list[dict[str, Any]] = []
         if reply.pieces.reasoning:
-            summary = [{"type": "summary_text", "text": "".join(reply.pieces.reasoning)}]
+            reasoning = "".join(reply.pieces.reasoning) if with_text else ""
+            summary = [{"type": "summary_text", "text": reasoning}]
             items.append({"id": reasoning_id, "type": "reasoning", "summary": summary})
         if reply.pieces.text or not reply.response.tool_calls:
             items.append(
@@ -98,7 +102,7 @@ class Responses:
                     "type": "message",
                     "status": "completed",
                     "role": "assistant",
-                    "content": [self._part(reply, reply.text)],
+                    "content": [self._part(reply, reply.text if with_text else "")],
                 }
             )
         for position, call in enumerate(reply.response.tool_calls):
@@ -161,66 +165,77 @@ class Responses:
             "total_tokens": reply.input_tokens + reply.output_tokens,
         }
 
-    def frames(self, reply: Reply, body: dict[str, Any]) -> list[Frame]:
-        events: list[tuple[dict[str, Any], bool]] = []
+    def frames(self, reply: Reply, body: dict[str, Any]) -> Iterator[Frame]:
+        sequence = count()
 
-        def emit(kind: str, token: bool = False, **data: Any) -> None:
-            events.append(({"type": kind, **data}, token))
+        def emit(kind: str, token: bool = False, **data: Any) -> Frame:
+            event = {"type": kind, **data, "sequence_number": next(sequence)}
+            return event_frame(kind, event, chunk=token)
 
         started = self._response(reply, "in_progress", [])
-        emit("response.created", response=started)
-        emit("response.in_progress", response=started)
-        items = self._items(reply)
+        yield emit("response.created", response=started)
+        yield emit("response.in_progress", response=started)
+        items = self._items(reply, with_text=False)  # each filled in once it is sent
         for index, item in enumerate(items):
-            emit("response.output_item.added", output_index=index, item=_opened(item))
+            yield emit("response.output_item.added", output_index=index, item=_opened(item))
             where = {"item_id": item["id"], "output_index": index}
             if item["type"] == "reasoning":
-                text = item["summary"][0]["text"]
                 part = {"type": "summary_text", "text": ""}
-                emit("response.reasoning_summary_part.added", **where, summary_index=0, part=part)
+                yield emit(
+                    "response.reasoning_summary_part.added", **where, summary_index=0, part=part
+                )
                 for piece in reply.pieces.reasoning:
-                    emit(
+                    yield emit(
                         "response.reasoning_summary_text.delta",
                         True,
                         **where,
                         summary_index=0,
                         delta=piece,
                     )
-                emit("response.reasoning_summary_text.done", **where, summary_index=0, text=text)
-                done = {"type": "summary_text", "text": text}
-                emit("response.reasoning_summary_part.done", **where, summary_index=0, part=done)
+                text = "".join(reply.pieces.reasoning)
+                item["summary"] = [{"type": "summary_text", "text": text}]
+                yield emit(
+                    "response.reasoning_summary_text.done", **where, summary_index=0, text=text
+                )
+                yield emit(
+                    "response.reasoning_summary_part.done",
+                    **where,
+                    summary_index=0,
+                    part=item["summary"][0],
+                )
             elif item["type"] == "message":
                 where["content_index"] = 0
-                emit("response.content_part.added", **where, part=self._part(reply, ""))
+                yield emit("response.content_part.added", **where, part=self._part(reply, ""))
                 refusal = self._refuses(reply)
                 for piece in reply.pieces.text:
                     if refusal:
-                        emit("response.refusal.delta", True, **where, delta=piece)
+                        yield emit("response.refusal.delta", True, **where, delta=piece)
                     else:
-                        emit("response.output_text.delta", True, **where, delta=piece, logprobs=[])
+                        yield emit(
+                            "response.output_text.delta", True, **where, delta=piece, logprobs=[]
+                        )
+                item["content"] = [self._part(reply, reply.text)]
                 if refusal:
-                    emit("response.refusal.done", **where, refusal=reply.text)
+                    yield emit("response.refusal.done", **where, refusal=reply.text)
                 else:
-                    emit("response.output_text.done", **where, text=reply.text, logprobs=[])
-                emit("response.content_part.done", **where, part=item["content"][0])
+                    yield emit("response.output_text.done", **where, text=reply.text, logprobs=[])
+                yield emit("response.content_part.done", **where, part=item["content"][0])
             else:
                 position = index - (len(items) - len(reply.response.tool_calls))
                 for fragment in reply.pieces.tool_args[position]:
-                    emit("response.function_call_arguments.delta", True, **where, delta=fragment)
-                emit(
+                    yield emit(
+                        "response.function_call_arguments.delta", True, **where, delta=fragment
+                    )
+                yield emit(
                     "response.function_call_arguments.done",
                     **where,
                     name=item["name"],
                     arguments=item["arguments"],
                 )
-            emit("response.output_item.done", output_index=index, item=item)
+            yield emit("response.output_item.done", output_index=index, item=item)
         status = self._status(reply)
         final = self._response(reply, status, items, usage=self._usage(reply))
-        emit(f"response.{status}", response=final)
-        return [
-            event_frame(data["type"], {**data, "sequence_number": n}, chunk=token)
-            for n, (data, token) in enumerate(events)
-        ]
+        yield emit(f"response.{status}", response=final)
 
     def whole(self, reply: Reply) -> dict[str, Any]:
         items = self._items(reply)

@@ -82,7 +82,7 @@ def reply_for(response: Response) -> Reply:
         model="gpt-fake",
         call_index=0,
         input_tokens=usage.get("input_tokens", 5),
-        output_tokens=usage.get("output_tokens", pieces.tokens),
+        scripted_output_tokens=usage.get("output_tokens"),
     )
 
 
@@ -114,7 +114,7 @@ def summary(response: Response, *, whole: bool = False) -> dict[str, Any]:
 
 
 def fragments(call: ToolCall, whole: bool) -> list[str]:
-    return [call.arguments_json()] if whole else argument_fragments(call, WORDS)
+    return [call.arguments_json()] if whole else list(argument_fragments(call, WORDS))
 
 
 def split_all(text: str) -> list[str]:

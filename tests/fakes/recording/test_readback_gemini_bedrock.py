@@ -60,7 +60,7 @@ def reply_for(response: Response) -> Reply:
         model="gemini-fake",
         call_index=0,
         input_tokens=usage.get("input_tokens", 5),
-        output_tokens=usage.get("output_tokens", pieces.tokens),
+        scripted_output_tokens=usage.get("output_tokens"),
     )
 
 
@@ -111,7 +111,7 @@ def test_an_error_mid_stream_reads_as_a_fault_after_the_tokens_before_it(
     path: str, error: type[Exception], kind: str, status: int
 ) -> None:
     wire = STREAMS[path]
-    frames = wire.frames(reply_for(ANSWER), {})
+    frames = list(wire.frames(reply_for(ANSWER), {}))
     second = [n for n, frame in enumerate(frames) if frame.chunk][1]
     reader = stream_reader(path)
     assert reader is not None
