@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import unicodedata
+from typing import Any
 
 import pytest
 from hypothesis import find, given, settings
@@ -174,3 +175,32 @@ def test_importing_fakes_does_not_import_hypothesis() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == "False"
+
+
+def test_a_long_value_prints_cut_short() -> None:
+    """LangChain puts a model's repr in every run's serialized form: a long script must
+    not make it long."""
+    response = Response(chunks=[" tok"] * 200_000, usage={"input_tokens": 1})
+    shown = repr(response)
+    assert len(shown) < 3_000
+    assert shown.startswith("Response(chunks=[' tok', ' tok', ")
+    assert shown.endswith(" ' tok', ...], usage={'input_tokens': 1})")
+    assert len(repr(Response(text="x" * 100_000))) < 3_000
+
+
+def test_a_run_serializes_a_long_script_briefly() -> None:
+    from langchain_core.callbacks import BaseCallbackHandler
+
+    class Serialized(BaseCallbackHandler):
+        def __init__(self) -> None:
+            self.shown: dict[str, Any] = {}
+
+        def on_chat_model_start(self, serialized: dict[str, Any], *args: Any, **kw: Any) -> None:
+            self.shown = serialized
+
+    handler = Serialized()
+    FakeChatModel(responses=[Response(chunks=[" tok"] * 200_000)]).invoke(
+        "x", config={"callbacks": [handler]}
+    )
+    assert "Response(chunks=[' tok'" in handler.shown["repr"]
+    assert len(handler.shown["repr"]) < 5_000

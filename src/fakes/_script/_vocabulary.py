@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 import re
+import reprlib
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import MISSING, dataclass, field, fields
 from itertools import chain, islice, repeat
@@ -20,18 +21,46 @@ ContentFormat = Literal["auto", "text", "blocks"]
 
 def concise_repr(value: Any, *, positional: tuple[str, ...] = ()) -> str:
     """`Name(field=value, ...)` with only the fields that differ from their defaults:
-    short enough to read in a failure message, and valid Python to paste into a test."""
+    short enough to read in a failure message, and valid Python to paste into a test.
+    A very long value is cut short with `...` (LangChain puts a model's repr in every
+    run's serialized form, so a long script must not cost a long string)."""
     parts = []
     for spec in fields(value):
         current = getattr(value, spec.name)
         if spec.name in positional:
-            parts.append(repr(current))
+            parts.append(_BOUNDED.repr(current))
             continue
         default = spec.default_factory() if spec.default_factory is not MISSING else spec.default
         if current != default:
-            shown = list(current) if isinstance(current, tuple) and spec.name != "args" else current
-            parts.append(f"{spec.name}={shown!r}")
+            if isinstance(current, tuple) and spec.name != "args":
+                current = list(current[: _BOUNDED.maxlist + 1])  # as it was written
+            parts.append(f"{spec.name}={_BOUNDED.repr(current)}")
     return f"{type(value).__name__}({', '.join(parts)})"
+
+
+class _BoundedRepr(reprlib.Repr):
+    """`repr` that cuts long strings, lists and dicts short; dicts keep their order."""
+
+    def repr_dict(self, x: dict[Any, Any], level: int) -> str:
+        if not x:
+            return "{}"
+        if level <= 0:
+            return "{...}"
+        shown = [
+            f"{self.repr1(key, level - 1)}: {self.repr1(item, level - 1)}"
+            for key, item in islice(x.items(), self.maxdict)
+        ]
+        if len(x) > self.maxdict:
+            shown.append("...")
+        return "{" + ", ".join(shown) + "}"
+
+
+_BOUNDED = _BoundedRepr()
+_BOUNDED.maxlevel = 10
+_BOUNDED.maxstring = 2_000
+_BOUNDED.maxlist = _BOUNDED.maxtuple = _BOUNDED.maxset = _BOUNDED.maxdict = 200
+_BOUNDED.maxother = 20_000  # a nested ToolCall or Fault, itself bounded
+_BOUNDED.maxlong = 400
 
 
 @dataclass(frozen=True)
