@@ -39,10 +39,24 @@ class LazySequence(Sequence[T]):
         return len(read) >= count
 
     def __iter__(self) -> Iterator[T]:
-        position = 0
-        while self._reach(position + 1):
-            yield self._read[position]
-            position += 1
+        read, position = self._read, 0
+        while True:
+            if position < len(read):
+                yield read[position]
+                position += 1
+                continue
+            source = self._source
+            if source is None:
+                return
+            for item in source:  # straight from the source while no other reader is ahead
+                read.append(item)
+                position += 1
+                yield item
+                if position != len(read):
+                    break
+            else:
+                self._source = None
+                return
 
     def __len__(self) -> int:
         if self._source is not None:

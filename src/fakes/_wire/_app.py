@@ -206,7 +206,7 @@ class ProviderApp:
             ),
             call_index=call.index,
             input_tokens=int(usage["input_tokens"]),
-            scripted_output_tokens=None if scripted_output is None else int(scripted_output),
+            output_tokens=None if scripted_output is None else int(scripted_output),
         )
         fault = response.fault
         if fault is not None and (fault.after_chunks == 0 or not streaming):

@@ -25,7 +25,7 @@ class Frame:
     chunk: bool = False
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class Reply:
     """A scripted response, ready to render in any format.
 
@@ -38,8 +38,31 @@ class Reply:
     model: str
     call_index: int
     input_tokens: int
-    scripted_output_tokens: int | None = None
+    scripted_output_tokens: int | None
     """The output tokens the script states; None: one per piece, counted when asked."""
+    scripted_stop_sequence: str | None
+
+    def __init__(
+        self,
+        response: Response,
+        pieces: Pieces,
+        model: str,
+        call_index: int,
+        input_tokens: int,
+        output_tokens: int | None = None,
+        stop_sequence: str | None = None,
+    ) -> None:
+        """`output_tokens` and `stop_sequence` as stated, or (None) found in the pieces."""
+        for name, value in [
+            ("response", response),
+            ("pieces", pieces),
+            ("model", model),
+            ("call_index", call_index),
+            ("input_tokens", input_tokens),
+            ("scripted_output_tokens", output_tokens),
+            ("scripted_stop_sequence", stop_sequence),
+        ]:
+            object.__setattr__(self, name, value)  # frozen
 
     @property
     def output_tokens(self) -> int:
@@ -47,15 +70,11 @@ class Reply:
             return self.scripted_output_tokens
         return self.pieces.tokens
 
-    def output_tokens_after(self, sent: int) -> int:
-        """The output tokens counted after `sent` token frames: a running total."""
-        if self.scripted_output_tokens is not None:
-            return min(sent, self.scripted_output_tokens)
-        return sent  # one per piece, and no format sends more token frames than pieces
-
     @property
     def stop_sequence(self) -> str | None:
         """The stop sequence that ended the text, if one did."""
+        if self.scripted_stop_sequence is not None:
+            return self.scripted_stop_sequence
         return self.pieces.stop_sequence
 
     @property
@@ -64,6 +83,12 @@ class Reply:
 
     def call_id(self, position: int) -> str:
         return self.response.tool_calls[position].id or f"call_{self.call_index}_{position}"
+
+    def output_tokens_after(self, sent: int) -> int:
+        """The output tokens counted after `sent` token frames: a running total."""
+        if self.scripted_output_tokens is not None:
+            return min(sent, self.scripted_output_tokens)
+        return sent  # one per piece, and no format sends more token frames than pieces
 
 
 class WireFormat(Protocol):

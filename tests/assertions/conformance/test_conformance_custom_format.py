@@ -44,12 +44,10 @@ class LineChatFormat(ChatRequests):
         done = f"done:{reason}:{reply.input_tokens}:{reply.output_tokens}:{reply.model}"
         return f"{done}\n".encode()
 
-    def frames(self, reply: Reply, body: dict[str, Any]) -> list[Frame]:
-        tokens = [
-            Frame(f"token:{json.dumps(piece)}\n".encode(), chunk=True)
-            for piece in reply.pieces.text
-        ]
-        return [*tokens, Frame(self._done(reply))]
+    def frames(self, reply: Reply, body: dict[str, Any]) -> Iterator[Frame]:
+        for piece in reply.pieces.text:  # cut as they are read: send as you go
+            yield Frame(f"token:{json.dumps(piece)}\n".encode(), chunk=True)
+        yield Frame(self._done(reply))
 
     def whole(self, reply: Reply) -> dict[str, Any]:
         return {"text": reply.text, "done": self._done(reply).decode().strip()}
