@@ -11,7 +11,8 @@ import pytest
 from hypothesis import find, given, settings
 from hypothesis import strategies as st
 
-from fakes import FakeChatModel, Fault, Latency, Response, ScriptError, ToolCall
+from fakes import FakeChatModel, Fault, Latency, Response, Rule, ScriptError, ToolCall
+from fakes._script._vocabulary import brief_repr
 from fakes.strategies import (
     argument_fragmentations,
     awkward_texts,
@@ -177,15 +178,18 @@ def test_importing_fakes_does_not_import_hypothesis() -> None:
     assert result.stdout.strip() == "False"
 
 
-def test_a_long_value_prints_cut_short() -> None:
+def test_a_long_script_shows_cut_short_in_the_models_repr() -> None:
     """LangChain puts a model's repr in every run's serialized form: a long script must
-    not make it long."""
-    response = Response(chunks=[" tok"] * 200_000, usage={"input_tokens": 1})
-    shown = repr(response)
-    assert len(shown) < 3_000
-    assert shown.startswith("Response(chunks=[' tok', ' tok', ")
-    assert shown.endswith(" ' tok', ...], usage={'input_tokens': 1})")
-    assert len(repr(Response(text="x" * 100_000))) < 3_000
+    not make it long. A response's own repr stays whole, to paste into a test."""
+    response = Response(chunks=[" tok"] * 300, usage={"input_tokens": 1})
+    assert eval(repr(response), {"Response": Response}) == response
+    shown = repr(FakeChatModel(responses=[Response(chunks=[" tok"] * 200_000)] * 300))
+    assert len(shown) < 10_000
+    assert "responses=[Response(chunks=[' tok', ' tok', " in shown
+    assert " ' tok', ...]), Response(chunks=[' tok', " in shown
+    assert "...]), ...]" in shown
+    nested = ToolCall("f", {"a": "x" * 100_000, "b": [Response(text="y" * 100_000)]})
+    assert len(brief_repr([Rule(response=Response(tool_calls=[nested]), contains="c")])) < 1_000
 
 
 def test_a_run_serializes_a_long_script_briefly() -> None:

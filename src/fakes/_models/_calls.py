@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncGenerator, Generator, Iterable, Iterator
+from collections.abc import AsyncGenerator, Callable, Generator, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Generic, Literal, TypeVar
 
@@ -83,8 +83,9 @@ class Playback(Generic[Chunk]):
     fault: BaseException | None
     """Raised after the chunks."""
     clock: Clock
-    cut_short: bool = False
-    """The fault comes where another chunk would have: its delay passes first."""
+    cut_short: Callable[[], bool] = lambda: False
+    """Whether the fault comes where another chunk would have (its delay passes first);
+    asked after the chunks before the fault."""
 
     def play(self) -> Generator[Chunk, None, None]:
         """Deliver the chunks (then raise the fault), recording everything on the call."""
@@ -144,7 +145,7 @@ class Playback(Generic[Chunk]):
 
     def _stall(self) -> float:
         """The wait before the fault: the delay of the chunk that never comes."""
-        if self.delays is None or not self.cut_short:
+        if self.delays is None or not self.cut_short():
             return 0.0
         return next(self.delays)
 

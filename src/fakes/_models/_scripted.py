@@ -23,7 +23,7 @@ from typing_extensions import Self
 from .._errors import ScriptError
 from .._script._cutting import Pieces
 from .._script._validation import Kind, checked_script
-from .._script._vocabulary import Latency, ScriptItem, finish_reason
+from .._script._vocabulary import Latency, ScriptItem, brief_repr, finish_reason
 from ._calls import Call, Marked, Method, Playback, marking_last
 from ._clock import Clock, RealClock, VirtualClock, check_clock
 from ._engine import Engine
@@ -130,6 +130,12 @@ class ScriptedFields(BaseModel):
         copy._start_engine(self._source)
         return copy
 
+    def __repr_args__(self) -> Any:
+        # The script shown cut short: LangChain puts this repr in every run's serialized
+        # form, so a long script must not make a long string (or take long to make).
+        for name, value in super().__repr_args__():
+            yield name, _Brief(value) if name in ("responses", "rules") else value
+
     @property
     def _identifying_params(self) -> dict[str, Any]:
         return {"model_name": self.model_name}
@@ -203,7 +209,10 @@ class ScriptedFields(BaseModel):
         chunks: Iterable[Marked[Any]]
         if response.raw_chunks is not None:
             chunks = marking_last(self._replayed(response.raw_chunks[:limit]))
-            cut_short = limit is not None and len(response.raw_chunks) > limit
+            recorded = len(response.raw_chunks)
+
+            def cut_short() -> bool:
+                return limit is not None and recorded > limit
         else:
             pieces = engine.pieces(response, stop)
             last_metadata = {
@@ -212,7 +221,11 @@ class ScriptedFields(BaseModel):
                 **response.response_metadata,
             }
             chunks = self._scripted(call, pieces, last_metadata, limit)
-            cut_short = limit is not None and pieces.streams_more_than(limit)
+
+            def cut_short() -> bool:
+                # Asked once the chunks before the fault are out: no reading ahead of them.
+                return limit is not None and pieces.streams_more_than(limit)
+
         return Playback(
             call=call,
             chunks=chunks,
@@ -286,3 +299,13 @@ def _setting_error(error: ValidationError, source: str) -> ScriptError:
     first = error.errors()[0]
     path = ".".join(str(part) for part in first["loc"])
     return ScriptError(f"{first['msg']} (got {first.get('input')!r})", source=source, path=path)
+
+
+class _Brief:
+    """A value that shows itself cut short."""
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+    def __repr__(self) -> str:
+        return brief_repr(self.value)

@@ -7,6 +7,7 @@ are known once the pieces have been read.
 
 from __future__ import annotations
 
+import sys
 from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -90,6 +91,10 @@ class LazySequence(Sequence[T]):
     def __repr__(self) -> str:
         return repr(list(self))
 
+    def __reduce__(self) -> tuple[type[LazySequence[T]], tuple[list[T]]]:
+        """Copied and pickled as what it holds, read to the end."""
+        return type(self), (list(self),)
+
 
 @dataclass(frozen=True)
 class Pieces:
@@ -124,6 +129,7 @@ class Pieces:
 
     def streams_more_than(self, count: int) -> bool:
         """Whether the response streams more than `count` chunks, reading no further."""
+        count = min(count, sys.maxsize - 1)  # islice's bound; no answer streams more
         seen = 0
         for part in (self.reasoning, self.text, *self.tool_args, self.function_args):
             seen += sum(1 for _ in islice(part, count + 1 - seen))

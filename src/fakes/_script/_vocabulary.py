@@ -19,23 +19,31 @@ from ._splitting import Split
 ContentFormat = Literal["auto", "text", "blocks"]
 
 
-def concise_repr(value: Any, *, positional: tuple[str, ...] = ()) -> str:
+def concise_repr(value: Any, *, positional: tuple[str, ...] = (), brief: bool = False) -> str:
     """`Name(field=value, ...)` with only the fields that differ from their defaults:
     short enough to read in a failure message, and valid Python to paste into a test.
-    A very long value is cut short with `...` (LangChain puts a model's repr in every
-    run's serialized form, so a long script must not cost a long string)."""
+    `brief` cuts very long values short with `...` (see `brief_repr`)."""
+    shown = _BOUNDED.repr if brief else repr
     parts = []
     for spec in fields(value):
         current = getattr(value, spec.name)
         if spec.name in positional:
-            parts.append(_BOUNDED.repr(current))
+            parts.append(shown(current))
             continue
         default = spec.default_factory() if spec.default_factory is not MISSING else spec.default
         if current != default:
             if isinstance(current, tuple) and spec.name != "args":
-                current = list(current[: _BOUNDED.maxlist + 1])  # as it was written
-            parts.append(f"{spec.name}={_BOUNDED.repr(current)}")
+                # As it was written (briefly: no more of it than is shown).
+                current = list(current[: _BOUNDED.maxlist + 1] if brief else current)
+            parts.append(f"{spec.name}={shown(current)}")
     return f"{type(value).__name__}({', '.join(parts)})"
+
+
+def brief_repr(value: Any) -> str:
+    """A repr with long strings, lists and dicts cut short (`...`), for a model's own repr:
+    LangChain puts it in every run's serialized form, so a long script must not make a
+    long string (or take long to make)."""
+    return _BOUNDED.repr(value)
 
 
 class _BoundedRepr(reprlib.Repr):
@@ -54,13 +62,18 @@ class _BoundedRepr(reprlib.Repr):
             shown.append("...")
         return "{" + ", ".join(shown) + "}"
 
+    def repr_instance(self, x: Any, level: int) -> str:
+        positional = _VOCABULARY.get(type(x))
+        if positional is not None:  # ours: brief all the way down
+            return concise_repr(x, positional=positional, brief=True)
+        return super().repr_instance(x, level)
+
 
 _BOUNDED = _BoundedRepr()
-_BOUNDED.maxlevel = 10
-_BOUNDED.maxstring = 2_000
-_BOUNDED.maxlist = _BOUNDED.maxtuple = _BOUNDED.maxset = _BOUNDED.maxdict = 200
-_BOUNDED.maxother = 20_000  # a nested ToolCall or Fault, itself bounded
-_BOUNDED.maxlong = 400
+_BOUNDED.maxlevel = 6
+_BOUNDED.maxstring = _BOUNDED.maxother = 200
+_BOUNDED.maxlist = _BOUNDED.maxtuple = _BOUNDED.maxset = _BOUNDED.maxdict = 20
+_BOUNDED.maxlong = 100
 
 
 @dataclass(frozen=True)
@@ -296,3 +309,13 @@ class Rule:
     matches: str | re.Pattern[str] | None = None
     when: Condition | None = None
     bound_tool: str | None = None
+
+
+# The script's own types, and the fields their reprs show by position.
+_VOCABULARY: dict[type, tuple[str, ...]] = {
+    ToolCall: ("name",),
+    Fault: (),
+    Latency: (),
+    Response: (),
+    Rule: (),
+}

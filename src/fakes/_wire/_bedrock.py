@@ -26,6 +26,7 @@ from langchain_core.messages import (
 from .._script._vocabulary import finish_reason
 from ._eventstream import encode
 from ._format import Frame, ModelInPath, Reply, arguments, dumps
+from ._format import encode as utf8
 
 STOP_REASONS = {
     "stop": "end_turn",
@@ -57,7 +58,7 @@ SIGNATURE = "fake-signature"
 def event(kind: str, data: Any, *, chunk: bool = False) -> Frame:
     """One event of the stream."""
     headers = {":event-type": kind, ":content-type": "application/json", ":message-type": "event"}
-    return Frame(encode(headers, dumps(data).encode()), chunk)
+    return Frame(encode(headers, utf8(dumps(data), data)), chunk)
 
 
 def exception(kind: str, message: str) -> bytes:
@@ -67,7 +68,8 @@ def exception(kind: str, message: str) -> bytes:
         ":content-type": "application/json",
         ":message-type": "exception",
     }
-    return encode(headers, dumps({"message": message}).encode())
+    body = {"message": message}
+    return encode(headers, utf8(dumps(body), body))
 
 
 class Converse(ModelInPath):

@@ -6,7 +6,7 @@ import json
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, ClassVar, Protocol
+from typing import Any, ClassVar, Generic, Protocol, TypeVar, overload
 
 from langchain_core.messages import BaseMessage
 from typing_extensions import Self
@@ -14,6 +14,7 @@ from typing_extensions import Self
 from .._script._cutting import Pieces
 from .._script._vocabulary import Response, ToolCall
 
+T = TypeVar("T")
 CREATED = 1_700_000_000  # a fixed timestamp: the same bytes every run
 
 
@@ -25,7 +26,33 @@ class Frame:
     chunk: bool = False
 
 
-@dataclass(frozen=True, init=False)
+class _FoundInPieces(Generic[T]):
+    """A `Reply` field that, left None, is found in the pieces when it is read (which reads
+    them all: ask for it in the closing frames)."""
+
+    def __init__(self, find: Callable[[Pieces], T]) -> None:
+        self.find = find
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.stated = f"_{name}_stated"
+
+    @overload
+    def __get__(self, reply: None, owner: type | None = None) -> None: ...
+
+    @overload
+    def __get__(self, reply: Reply, owner: type | None = None) -> T: ...
+
+    def __get__(self, reply: Reply | None, owner: type | None = None) -> T | None:
+        if reply is None:
+            return None  # the field's default
+        stated: T | None = reply.__dict__[self.stated]
+        return stated if stated is not None else self.find(reply.pieces)
+
+    def __set__(self, reply: Reply, value: T | None) -> None:
+        reply.__dict__[self.stated] = value
+
+
+@dataclass(frozen=True)
 class Reply:
     """A scripted response, ready to render in any format.
 
@@ -38,44 +65,10 @@ class Reply:
     model: str
     call_index: int
     input_tokens: int
-    scripted_output_tokens: int | None
-    """The output tokens the script states; None: one per piece, counted when asked."""
-    scripted_stop_sequence: str | None
-
-    def __init__(
-        self,
-        response: Response,
-        pieces: Pieces,
-        model: str,
-        call_index: int,
-        input_tokens: int,
-        output_tokens: int | None = None,
-        stop_sequence: str | None = None,
-    ) -> None:
-        """`output_tokens` and `stop_sequence` as stated, or (None) found in the pieces."""
-        for name, value in [
-            ("response", response),
-            ("pieces", pieces),
-            ("model", model),
-            ("call_index", call_index),
-            ("input_tokens", input_tokens),
-            ("scripted_output_tokens", output_tokens),
-            ("scripted_stop_sequence", stop_sequence),
-        ]:
-            object.__setattr__(self, name, value)  # frozen
-
-    @property
-    def output_tokens(self) -> int:
-        if self.scripted_output_tokens is not None:
-            return self.scripted_output_tokens
-        return self.pieces.tokens
-
-    @property
-    def stop_sequence(self) -> str | None:
-        """The stop sequence that ended the text, if one did."""
-        if self.scripted_stop_sequence is not None:
-            return self.scripted_stop_sequence
-        return self.pieces.stop_sequence
+    output_tokens: _FoundInPieces[int] = _FoundInPieces(lambda pieces: pieces.tokens)
+    """As the script states it, or (None) one per piece."""
+    stop_sequence: _FoundInPieces[str | None] = _FoundInPieces(lambda pieces: pieces.stop_sequence)
+    """The stop sequence that ended the text: as stated, or (None) the one the cut met."""
 
     @property
     def text(self) -> str:
@@ -86,8 +79,9 @@ class Reply:
 
     def output_tokens_after(self, sent: int) -> int:
         """The output tokens counted after `sent` token frames: a running total."""
-        if self.scripted_output_tokens is not None:
-            return min(sent, self.scripted_output_tokens)
+        stated: int | None = self.__dict__["_output_tokens_stated"]
+        if stated is not None:
+            return min(sent, stated)
         return sent  # one per piece, and no format sends more token frames than pieces
 
 

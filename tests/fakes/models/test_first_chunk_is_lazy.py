@@ -15,8 +15,10 @@ from fakes import (
     FakeChatModel,
     FakeLLM,
     FakeProviderServer,
+    Fault,
     Latency,
     Response,
+    ServerError,
     ToolCall,
 )
 from fakes._models import _chunks
@@ -137,3 +139,14 @@ def test_each_wire_format_sends_its_first_token_before_the_answer_is_split(
     assert split_so_far[0] <= 4
     rest = list(frames)  # and the closing frames count every piece
     assert b"10000" in b"".join(frame.data for frame in rest[-3:])
+
+
+def test_a_late_fault_reads_no_further_before_the_first_chunk(split_so_far: list[int]) -> None:
+    model = FakeChatModel(responses=[Response(text=LONG, fault=Fault(after_chunks=4_999))])
+    built = split_so_far[0]  # checking the fault at construction reads to it, once
+    stream = model.stream("x")
+    next(stream)
+    assert split_so_far[0] - built <= 3
+    with pytest.raises(ServerError):
+        list(stream)
+    assert len(model.calls[0].delivered) == 4_999

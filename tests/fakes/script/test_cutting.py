@@ -162,3 +162,20 @@ def test_delays_read_one_by_one_are_the_delays_of_the_whole_answer(
     latency: Latency, count: int, call_index: int
 ) -> None:
     assert latency.delays(count, call_index=call_index) == eager_delays(latency, count, call_index)
+
+
+def test_a_fault_after_more_chunks_than_any_answer_has_is_a_script_error() -> None:
+    from fakes import FakeChatModel, ScriptError
+
+    with pytest.raises(ScriptError, match=r"streams 3 chunk\(s\)"):
+        FakeChatModel(responses=[Response(text="a b c", fault=Fault(after_chunks=10**30))])
+
+
+def test_pieces_copy_and_pickle_as_what_they_hold() -> None:
+    import copy
+    import pickle
+
+    pieces = cut(Response(text="a b. c", reasoning="hm"), WORDS, ["."])
+    for copied in (copy.deepcopy(pieces), pickle.loads(pickle.dumps(pieces))):
+        assert copied == pieces
+        assert list(copied.text) == ["a", " b"]

@@ -214,3 +214,14 @@ def test_frames_split_anywhere_and_a_dropped_connection(fake_provider: Start) ->
             received.append(chunk.text)
     assert "".join(received) == "a b"
     assert "ProtocolError" in type(raised.value).__name__
+
+
+@pytest.mark.parametrize("stream", [False, True])
+def test_a_lone_surrogate_in_the_script_reaches_the_client_escaped(
+    fake_provider: Start, stream: bool
+) -> None:
+    server = fake_provider(["a\ud800b"])
+    model = bedrock(server)
+    text = total(list(model.stream("hi"))).text if stream else model.invoke("hi").text
+    assert text == "a\ud800b"
+    assert [r.status for r in server.journal.requests] == [200]
