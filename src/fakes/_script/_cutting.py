@@ -24,6 +24,8 @@ class LazySequence(Sequence[T]):
     """The items of an iterator, read from it only as far as they are used and kept.
 
     Iterating or indexing reads what it needs; `len()` and negative indexes read the rest.
+    Several readers may interleave, but not from several threads (a call's pieces are
+    read by the one stream that plays them).
     """
 
     def __init__(self, items: Iterable[T]) -> None:
