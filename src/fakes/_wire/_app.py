@@ -44,6 +44,13 @@ FORMATS: tuple[WireFormat, ...] = (
     *GenerateContent.both(),
     *Converse.both(),
 )
+# The ASGI scope extension under which the loopback server hands over the connection's
+# transport: the stream then sees a client that left at the next write, without waiting
+# for a turn of the event loop.
+TRANSPORT = "streamfakes.transport"
+# Frames written between turns of the event loop (which let other streams run, and tell a
+# stream that its client left) when the transport is known; else one.
+_FRAMES_PER_TURN = 16
 # Each response closes its connection: clients that cache a connection pool across event
 # loops (ChatOpenAI does, per base URL) then never reuse a socket of a closed loop.
 CLOSE = {"connection": "close"}
@@ -161,7 +168,11 @@ class ProviderApp:
                 self.journal.record(request.method, path, headers, body, 400, reason=problem)
                 return self._error(wire, problem, "invalid_request_error", 400)
             received, body = body, routed(wire, body, request.path_params)
-            return await self._answer(wire, request.method, path, headers, received, body)
+            extension = request.scope.get("extensions", {}).get(TRANSPORT, {})
+            transport = extension.get("transport")
+            return await self._answer(
+                wire, request.method, path, headers, received, body, transport
+            )
         except Exception as error:
             # Our own failure: said so, journalled (strict mode fails) and not retried.
             reason = internal_error(error)
@@ -176,9 +187,11 @@ class ProviderApp:
         headers: dict[str, str],
         received: Any,
         body: Any,
+        transport: Any = None,
     ) -> Response:
         """Pick and send the answer; `received` is the body as it came (the journal keeps
-        it), `body` the same with what the format read from the path."""
+        it), `body` the same with what the format read from the path; `transport` the
+        connection's, when the server tells it."""
         streaming = wire.streaming(body)
         engine = self.model._engine
         messages = wire.messages(body)
@@ -233,9 +246,8 @@ class ProviderApp:
             return whole
         entry = self.journal.record(method, path, headers, received, 200)
         upcoming = engine.each_delay(response, call.index) or iter(())
-        body_parts = self._stream(
-            wire, iter(wire.frames(reply, body)), call, response, upcoming, entry
-        )
+        frames = iter(wire.frames(reply, body))
+        body_parts = self._stream(wire, frames, call, response, upcoming, entry, transport)
         if self.frame_bytes:
             body_parts = split_bytes(body_parts, self.frame_bytes)
         if self.cuts:
@@ -250,11 +262,13 @@ class ProviderApp:
         response: ScriptResponse,
         delays: Iterator[float],
         entry: int,
+        transport: Any,
     ) -> AsyncIterator[bytes]:
         fault = response.fault
         sent = 0
+        per_turn = 1 if transport is None else _FRAMES_PER_TURN
         try:
-            for frame in frames:
+            for written, frame in enumerate(frames):
                 # A fault after N chunks fires before what follows the Nth chunk: the next
                 # chunk, or the closing frames when a format sends fewer than scripted.
                 if fault is not None and sent >= fault.after_chunks and (frame.chunk or sent):
@@ -263,10 +277,16 @@ class ProviderApp:
                     return
                 delay = next(delays, 0.0) if frame.chunk else 0.0
                 sent += frame.chunk
-                # Even without a delay, let the loop run between frames: a client that left
-                # is noticed at once (the write fails, the stream is cancelled) instead of
-                # after every remaining frame was written into a closed socket.
-                await asyncio.sleep(delay)
+                # Even without a delay, let the loop run every few frames (a turn per frame
+                # costs an eighth of the throughput): other streams get theirs, and without
+                # the transport, a client that left is noticed (the write fails, the
+                # stream is cancelled) instead of after every remaining frame was written
+                # into a closed socket.
+                if delay or written % per_turn == 0:
+                    await asyncio.sleep(delay)
+                if transport is not None and transport.is_closing():
+                    call.closed_early = True  # a write failed: the client left
+                    return
                 yield frame.data
             call.finished = True
         except (GeneratorExit, asyncio.CancelledError):

@@ -19,7 +19,7 @@ from typing_extensions import Self
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from .._errors import FakesError
-from ._app import DroppedConnection
+from ._app import TRANSPORT, DroppedConnection
 
 LOOPBACK = "127.0.0.1"
 _GRACE = 1.0
@@ -57,6 +57,9 @@ class _TimelyH11(H11Protocol):
         if self.cycle is not None and self._headers_due is not None:
             self._headers_due.cancel()
             self._headers_due = None
+        if self.cycle is not None:  # its app task has not started: the scope can still grow
+            extensions = self.cycle.scope.setdefault("extensions", {})
+            extensions[TRANSPORT] = {"transport": self.transport}
 
     def connection_lost(self, exc: Exception | None) -> None:
         if self._headers_due is not None:

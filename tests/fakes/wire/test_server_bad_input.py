@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import socket
@@ -303,3 +304,71 @@ def test_an_ipv6_server_answers_at_its_base_url() -> None:
 def test_a_port_out_of_range_is_a_clear_error(port: Any) -> None:
     with pytest.raises(FakesError, match=r"needs a port from 0 to 65535 \(0: any free one\)"):
         FakeProviderServer(FakeChatModel(responses=["x"]), port=port)
+
+
+class _Transport:
+    """A connection's transport, as far as the stream looks at it."""
+
+    closing = False
+
+    def is_closing(self) -> bool:
+        return self.closing
+
+
+async def test_a_stream_stops_at_the_first_frame_after_its_connection_broke() -> None:
+    """With the transport at hand, a client that left is noticed without a turn of the
+    event loop: no more frames go into the closed socket."""
+    from fakes._wire._app import TRANSPORT, ProviderApp
+
+    model = FakeChatModel(responses=["tok " * 1_000])
+    transport = _Transport()
+    body = json.dumps({"messages": USER, "stream": True}).encode()
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0", "spec_version": "2.3"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": "/v1/chat/completions",
+        "raw_path": b"/v1/chat/completions",
+        "query_string": b"",
+        "root_path": "",
+        "headers": [(b"content-type", b"application/json")],
+        "server": ("127.0.0.1", 80),
+        "client": ("127.0.0.1", 1234),
+        "extensions": {TRANSPORT: {"transport": transport}},
+    }
+    incoming = [{"type": "http.request", "body": body, "more_body": False}]
+    frames: list[bytes] = []
+
+    async def receive() -> dict[str, Any]:
+        if incoming:
+            return incoming.pop()
+        await asyncio.Event().wait()  # the client says nothing more
+        raise AssertionError
+
+    async def send(message: dict[str, Any]) -> None:
+        if message["type"] == "http.response.body" and message.get("body"):
+            frames.append(message["body"])
+            if len(frames) == 3:
+                transport.closing = True  # this write failed: the client has gone
+
+    await asyncio.wait_for(ProviderApp(model)(scope, receive, send), 5)
+    assert len(frames) == 3
+    assert model.calls[0].closed_early and not model.calls[0].finished
+
+
+def test_the_loopback_server_hands_the_stream_its_transport() -> None:
+    from fakes._wire._app import TRANSPORT
+    from fakes._wire._loopback import LoopbackServer
+
+    seen: list[Any] = []
+
+    async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        seen.append(scope.get("extensions", {}).get(TRANSPORT, {}).get("transport"))
+        await send({"type": "http.response.start", "status": 204, "headers": []})
+        await send({"type": "http.response.body", "body": b""})
+
+    with LoopbackServer(app) as server:
+        assert httpx.get(server.url).status_code == 204
+    assert len(seen) == 1 and hasattr(seen[0], "is_closing")
