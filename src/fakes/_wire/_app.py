@@ -277,12 +277,13 @@ class ProviderApp:
                     return
                 delay = next(delays, 0.0) if frame.chunk else 0.0
                 sent += frame.chunk
-                # Even without a delay, let the loop run every few frames (a turn per frame
-                # costs an eighth of the throughput): other streams get theirs, and without
-                # the transport, a client that left is noticed (the write fails, the
-                # stream is cancelled) instead of after every remaining frame was written
-                # into a closed socket.
-                if delay or written % per_turn == 0:
+                # Even without a delay, let the loop run: after each of the first frames
+                # (a client in this process, sharing the GIL, then reads the first chunk
+                # at once), then every few (a turn per frame costs an eighth of the
+                # throughput). Other streams get their turns, and without the transport,
+                # a client that left is noticed (the write fails, the stream is cancelled)
+                # instead of after every remaining frame went into a closed socket.
+                if delay or written < per_turn or written % per_turn == 0:
                     await asyncio.sleep(delay)
                 if transport is not None and transport.is_closing():
                     call.closed_early = True  # a write failed: the client left
