@@ -6,7 +6,7 @@ import difflib
 import os
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Self
 
 from langchain_core.caches import BaseCache
 from pydantic import (
@@ -18,7 +18,6 @@ from pydantic import (
     SecretStr,
     ValidationError,
 )
-from typing_extensions import Self
 
 from .._errors import ScriptError
 from .._script._cutting import Pieces

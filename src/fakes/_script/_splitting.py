@@ -8,14 +8,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
+from re import _parser as _regex_parser  # type: ignore[attr-defined]  # the regex parser
 from typing import Any, Literal, Union
 
 from .._errors import ScriptError
-
-try:  # the regex parser: re._parser since Python 3.11, sre_parse before
-    from re import _parser as _regex_parser  # type: ignore[attr-defined]
-except ImportError:  # pragma: no cover - Python 3.10
-    import sre_parse as _regex_parser  # type: ignore[no-redef,unused-ignore]
 
 # A word or a run of punctuation, each with the whitespace before it, the way BPE
 # tokenizers attach a leading space to the next token ("Hello", ",", " world").
@@ -91,7 +87,7 @@ def splitter(split: Split, *, path: str = "split", source: str = "script") -> Sp
 BACKTRACKS = (
     "the regex {!r} repeats a group that repeats itself (as in (a+)+): on some texts it "
     "backtracks for minutes; repeat the inner part only once, or make it possessive (a++) "
-    "or atomic ((?>a+)+) on Python 3.11+"
+    "or atomic ((?>a+)+)"
 )
 
 

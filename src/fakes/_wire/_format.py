@@ -6,10 +6,9 @@ import json
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, ClassVar, Generic, Protocol, TypeVar, overload
+from typing import Any, ClassVar, Generic, Protocol, Self, TypeVar, overload
 
 from langchain_core.messages import BaseMessage
-from typing_extensions import Self
 
 from .._script._cutting import Pieces
 from .._script._vocabulary import Response, ToolCall

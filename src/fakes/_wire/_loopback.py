@@ -11,11 +11,10 @@ import threading
 import time
 import warnings
 from types import TracebackType
-from typing import Any
+from typing import Any, Self
 
 import h11
 import uvicorn
-from typing_extensions import Self
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from .._errors import FakesError

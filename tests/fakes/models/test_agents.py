@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import sys
-
-import pytest
 from langchain.agents import create_agent
 from langchain_core.messages import AIMessageChunk
 from langchain_core.tools import tool
@@ -46,11 +43,6 @@ def test_the_agent_calls_the_tool_then_answers() -> None:
     assert model.unused_responses == []
 
 
-@pytest.mark.skipif(
-    sys.version_info < (3, 11),
-    reason="LangGraph streams an async model's tokens only on Python 3.11+ (asyncio tasks "
-    "carry no context before 3.11); LangChain's own fakes stream none there either",
-)
 async def test_the_agent_streams_the_models_tokens() -> None:
     model = weather_model()
     agent = create_agent(model, [get_weather])
