@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterator, Sequence
+from contextlib import aclosing
 from typing import Any
 
 from starlette.applications import Starlette
@@ -219,7 +220,7 @@ class ProviderApp:
             ),
             call_index=call.index,
             input_tokens=int(usage["input_tokens"]),
-            output_tokens=None if scripted_output is None else int(scripted_output),
+            stated_output_tokens=None if scripted_output is None else int(scripted_output),
         )
         fault = response.fault
         if fault is not None and (fault.after_chunks == 0 or not streaming):
@@ -248,10 +249,11 @@ class ProviderApp:
         upcoming = engine.each_delay(response, call.index) or iter(())
         frames = iter(wire.frames(reply, body))
         body_parts = self._stream(wire, frames, call, response, upcoming, entry, transport)
+        left = None if transport is None else transport.is_closing
         if self.frame_bytes:
-            body_parts = split_bytes(body_parts, self.frame_bytes)
+            body_parts = split_bytes(body_parts, self.frame_bytes, left)
         if self.cuts:
-            body_parts = cut_at(body_parts, self.cuts)
+            body_parts = cut_at(body_parts, self.cuts, left)
         return StreamingResponse(body_parts, media_type=wire.media_type, headers=CLOSE)
 
     async def _stream(
@@ -263,7 +265,7 @@ class ProviderApp:
         delays: Iterator[float],
         entry: int,
         transport: Any,
-    ) -> AsyncIterator[bytes]:
+    ) -> AsyncGenerator[bytes, None]:
         fault = response.fault
         sent = 0
         per_turn = 1 if transport is None else _FRAMES_PER_TURN
@@ -337,32 +339,46 @@ async def _fail(
     yield wire.error_frame(str(error), kind, status)
 
 
-async def split_bytes(parts: AsyncIterator[bytes], size: int) -> AsyncIterator[bytes]:
+async def split_bytes(
+    parts: AsyncGenerator[bytes, None], size: int, left: Callable[[], bool] | None
+) -> AsyncGenerator[bytes, None]:
     """The same bytes in writes of at most `size`, cutting frames (and UTF-8 characters)
-    anywhere, to test clients' stream parsers."""
-    async for part in parts:
-        for start in range(0, len(part), size):
-            yield part[start : start + size]
+    anywhere, to test clients' stream parsers. Between writes, a client that `left` (or,
+    without a way to ask, one the event loop has seen leave) ends the stream."""
+    async with aclosing(parts):  # and the stream behind records how it ended
+        async for part in parts:
+            for start in range(0, len(part), size):
+                if left is None:
+                    await asyncio.sleep(0)
+                elif left():
+                    return
+                yield part[start : start + size]
 
 
-async def cut_at(parts: AsyncIterator[bytes], cuts: Sequence[int]) -> AsyncIterator[bytes]:
+async def cut_at(
+    parts: AsyncGenerator[bytes, None], cuts: Sequence[int], left: Callable[[], bool] | None
+) -> AsyncGenerator[bytes, None]:
     """The same bytes, with a write ending at each offset in `cuts` (counted from the
-    start of the body), so that the client reads the body in those pieces."""
+    start of the body), so that the client reads the body in those pieces; a client that
+    `left` ends the stream at the next cut."""
     ahead = sorted(set(cuts))
     position = 0
-    async for part in parts:
-        start, end = position, position + len(part)
-        while ahead and ahead[0] <= start:
-            ahead.pop(0)
-        offset = start
-        while ahead and ahead[0] < end:
-            yield part[offset - start : ahead[0] - start]
-            offset = ahead.pop(0)
-            # Let the write reach the client before the rest follows, or the two
-            # may arrive in one read and the cut would be lost.
-            await asyncio.sleep(0.001)
-        yield part[offset - start :]
-        position = end
+    async with aclosing(parts):
+        async for part in parts:
+            start, end = position, position + len(part)
+            while ahead and ahead[0] <= start:
+                ahead.pop(0)
+            offset = start
+            while ahead and ahead[0] < end:
+                yield part[offset - start : ahead[0] - start]
+                offset = ahead.pop(0)
+                # Let the write reach the client before the rest follows, or the two
+                # may arrive in one read and the cut would be lost.
+                await asyncio.sleep(0.001)
+                if left is not None and left():
+                    return
+            yield part[offset - start :]
+            position = end
 
 
 def _dialect_hint(path: str) -> str:

@@ -6,14 +6,13 @@ import json
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, ClassVar, Generic, Protocol, Self, TypeVar, overload
+from typing import Any, ClassVar, Protocol, Self
 
 from langchain_core.messages import BaseMessage
 
 from .._script._cutting import Pieces
 from .._script._vocabulary import Response, ToolCall
 
-T = TypeVar("T")
 CREATED = 1_700_000_000  # a fixed timestamp: the same bytes every run
 
 
@@ -23,32 +22,6 @@ class Frame:
 
     data: bytes
     chunk: bool = False
-
-
-class _FoundInPieces(Generic[T]):
-    """A `Reply` field that, left None, is found in the pieces when it is read (which reads
-    them all: ask for it in the closing frames)."""
-
-    def __init__(self, find: Callable[[Pieces], T]) -> None:
-        self.find = find
-
-    def __set_name__(self, owner: type, name: str) -> None:
-        self.stated = f"_{name}_stated"
-
-    @overload
-    def __get__(self, reply: None, owner: type | None = None) -> None: ...
-
-    @overload
-    def __get__(self, reply: Reply, owner: type | None = None) -> T: ...
-
-    def __get__(self, reply: Reply | None, owner: type | None = None) -> T | None:
-        if reply is None:
-            return None  # the field's default
-        stated: T | None = reply.__dict__[self.stated]
-        return stated if stated is not None else self.find(reply.pieces)
-
-    def __set__(self, reply: Reply, value: T | None) -> None:
-        reply.__dict__[self.stated] = value
 
 
 @dataclass(frozen=True)
@@ -64,10 +37,24 @@ class Reply:
     model: str
     call_index: int
     input_tokens: int
-    output_tokens: _FoundInPieces[int] = _FoundInPieces(lambda pieces: pieces.tokens)
-    """As the script states it, or (None) one per piece."""
-    stop_sequence: _FoundInPieces[str | None] = _FoundInPieces(lambda pieces: pieces.stop_sequence)
-    """The stop sequence that ended the text: as stated, or (None) the one the cut met."""
+    stated_output_tokens: int | None = None
+    """The output tokens the script states; None: one per piece."""
+    stated_stop_sequence: str | None = None
+    """The stop sequence that ended the text, if known; None: the one the cut met."""
+
+    @property
+    def output_tokens(self) -> int:
+        """As stated, or one per piece (which reads them all)."""
+        if self.stated_output_tokens is not None:
+            return self.stated_output_tokens
+        return self.pieces.tokens
+
+    @property
+    def stop_sequence(self) -> str | None:
+        """The stop sequence that ended the text, if one did (found by reading it all)."""
+        if self.stated_stop_sequence is not None:
+            return self.stated_stop_sequence
+        return self.pieces.stop_sequence
 
     @property
     def text(self) -> str:
@@ -78,9 +65,8 @@ class Reply:
 
     def output_tokens_after(self, sent: int) -> int:
         """The output tokens counted after `sent` token frames: a running total."""
-        stated: int | None = self.__dict__["_output_tokens_stated"]
-        if stated is not None:
-            return min(sent, stated)
+        if self.stated_output_tokens is not None:
+            return min(sent, self.stated_output_tokens)
         return sent  # one per piece, and no format sends more token frames than pieces
 
 

@@ -60,7 +60,7 @@ def reply_for(response: Response) -> Reply:
         model="gemini-fake",
         call_index=0,
         input_tokens=usage.get("input_tokens", 5),
-        output_tokens=usage.get("output_tokens", pieces.tokens),
+        stated_output_tokens=usage.get("output_tokens", pieces.tokens),
     )
 
 

@@ -22,13 +22,15 @@ def test_the_output_tokens_and_the_stop_sequence_are_found_in_the_pieces() -> No
 
 
 def test_stated_values_win() -> None:
-    stated = reply(output_tokens=7, stop_sequence="!")
+    stated = reply(stated_output_tokens=7, stated_stop_sequence="!")
     assert (stated.output_tokens, stated.stop_sequence) == (7, "!")
     assert (stated.output_tokens_after(3), stated.output_tokens_after(9)) == (3, 7)
 
 
 def test_a_reply_is_a_dataclass_like_any_other() -> None:
-    changed = dataclasses.replace(reply(output_tokens=7), model="other")
+    changed = dataclasses.replace(reply(stated_output_tokens=7), model="other")
     assert (changed.model, changed.output_tokens, changed.stop_sequence) == ("other", 7, ".")
-    assert dataclasses.asdict(reply())["output_tokens"] == 2
-    assert [f.name for f in dataclasses.fields(Reply)][-2:] == ["output_tokens", "stop_sequence"]
+    other = Response(text="one two three")
+    moved = dataclasses.replace(reply(), response=other, pieces=cut(other, splitter("words")))
+    assert (moved.output_tokens, moved.stop_sequence) == (3, None)  # nothing stale
+    assert dataclasses.asdict(reply())["stated_output_tokens"] is None

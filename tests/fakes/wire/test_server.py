@@ -312,7 +312,7 @@ def test_split_bytes_cuts_inside_characters() -> None:
         yield "✓✓".encode()
 
     async def collect() -> list[bytes]:
-        return [part async for part in split_bytes(parts(), 2)]
+        return [part async for part in split_bytes(parts(), 2, None)]
 
     pieces = asyncio.run(collect())
     assert pieces == [b"\xe2\x9c", b"\x93\xe2", b"\x9c\x93"]

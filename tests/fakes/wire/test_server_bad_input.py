@@ -6,6 +6,7 @@ import asyncio
 import json
 import logging
 import socket
+import struct
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -372,3 +373,27 @@ def test_the_loopback_server_hands_the_stream_its_transport() -> None:
     with LoopbackServer(app) as server:
         assert httpx.get(server.url).status_code == 204
     assert len(seen) == 1 and hasattr(seen[0], "is_closing")
+
+
+@pytest.mark.parametrize("setting", [{"frame_bytes": 1}, {"frame_bytes": 7}, {"cuts": [5, 40]}])
+def test_a_client_that_leaves_a_byte_split_stream_is_noticed_quietly(
+    caplog: pytest.LogCaptureFixture, setting: dict[str, Any]
+) -> None:
+    model = FakeChatModel(responses=["tok " * 20_000])
+    caplog.set_level(logging.DEBUG)
+    with FakeProviderServer(model, **setting) as server:
+        sock = _raw(server, b"")
+        request = json.dumps({"messages": USER, "stream": True}).encode()
+        sock.sendall(
+            b"POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\ncontent-type: application/json"
+            b"\r\ncontent-length: " + str(len(request)).encode() + b"\r\n\r\n" + request
+        )
+        assert sock.recv(10)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        sock.close()  # a reset: every later write fails
+        deadline = time.monotonic() + 5
+        while not model.calls[0].closed_early and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert model.calls[0].closed_early and not model.calls[0].finished
+    noisy = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+    assert noisy == []
