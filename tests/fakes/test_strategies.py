@@ -183,7 +183,8 @@ def test_a_long_script_shows_cut_short_in_the_models_repr() -> None:
     not make it long. A response's own repr stays whole, to paste into a test."""
     response = Response(chunks=[" tok"] * 300, usage={"input_tokens": 1})
     assert eval(repr(response), {"Response": Response}) == response
-    shown = repr(FakeChatModel(responses=[Response(chunks=[" tok"] * 200_000)] * 300))
+    long = Response(chunks=[" tok"] * 200_000)
+    shown = repr(FakeChatModel(responses=[long] * 300, latency=Latency(chunk_delays=[0.1] * 10**5)))
     assert len(shown) < 10_000
     assert "responses=[Response(chunks=[' tok', ' tok', " in shown
     assert " ' tok', ...]), Response(chunks=[' tok', " in shown

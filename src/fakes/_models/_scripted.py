@@ -130,10 +130,10 @@ class ScriptedFields(BaseModel):
         return copy
 
     def __repr_args__(self) -> Any:
-        # The script shown cut short: LangChain puts this repr in every run's serialized
+        # Every setting shown cut short: LangChain puts this repr in every run's serialized
         # form, so a long script must not make a long string (or take long to make).
         for name, value in super().__repr_args__():
-            yield name, _Brief(value) if name in ("responses", "rules") else value
+            yield name, _Brief(value)
 
     @property
     def _identifying_params(self) -> dict[str, Any]:
