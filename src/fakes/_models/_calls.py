@@ -12,6 +12,7 @@ from ._clock import Clock
 
 Method = Literal["stream", "astream", "invoke", "ainvoke"]
 Chunk = TypeVar("Chunk")
+T = TypeVar("T")
 Marked = tuple[Chunk, bool]
 """A chunk, and whether it is the answer's last."""
 
@@ -150,11 +151,12 @@ class Playback(Generic[Chunk]):
         return next(self.delays)
 
 
-def marking_last(chunks: Iterable[Chunk]) -> Iterator[Marked[Chunk]]:
-    """Each of chunks already built, and whether it is the last."""
-    items = iter(chunks)
-    for current in items:
-        for following in items:
+def marking_last(items: Iterable[T]) -> Iterator[tuple[T, bool]]:
+    """Each item, and whether it is the last (the next is read before an item is handed
+    on: read strings or fields ahead, not LangChain chunks)."""
+    ahead = iter(items)
+    for current in ahead:
+        for following in ahead:
             yield current, False
             current = following
         yield current, True

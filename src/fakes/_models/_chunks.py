@@ -13,7 +13,7 @@ from langchain_core.outputs import ChatGenerationChunk, GenerationChunk
 
 from .._script._cutting import Pieces
 from .._script._vocabulary import Response
-from ._calls import Marked
+from ._calls import Marked, marking_last
 
 
 def uses_blocks(response: Response) -> bool:
@@ -121,15 +121,13 @@ def _last_marked(
     usage: Callable[[], UsageMetadata | None],
 ) -> Iterator[tuple[dict[str, Any], bool]]:
     """The fields, the last with its position, metadata and usage (marked as the last)."""
-    for current in fields:
-        for following in fields:
-            yield current, False
-            current = following
-        current.update(chunk_position="last", response_metadata=last_metadata)
-        counted = usage()
-        if counted is not None:
-            current["usage_metadata"] = counted
-        yield current, True
+    for current, last in marking_last(fields):
+        if last:
+            current.update(chunk_position="last", response_metadata=last_metadata)
+            counted = usage()
+            if counted is not None:
+                current["usage_metadata"] = counted
+        yield current, last
 
 
 def _plain_text_chunks(
@@ -144,14 +142,12 @@ def _plain_text_chunks(
         for text in islice(texts, limit):
             yield ChatGenerationChunk(message=AIMessageChunk(content=text, id=message_id)), False
         return
-    items = iter(texts)
-    for current in items:
-        for following in items:
-            message = AIMessageChunk(content=current, id=message_id)
-            yield ChatGenerationChunk(message=message), False
-            current = following
+    for text, last in marking_last(texts):
+        if not last:
+            yield ChatGenerationChunk(message=AIMessageChunk(content=text, id=message_id)), False
+            continue
         final = AIMessageChunk(
-            content=current,
+            content=text,
             id=message_id,
             chunk_position="last",
             response_metadata=last_metadata,
@@ -168,14 +164,12 @@ def llm_chunks(
     texts: Iterable[str] = pieces.text if pieces.text else [""]
     if limit is not None:
         return ((GenerationChunk(text=text), False) for text in islice(texts, limit))
-    return _llm_last_marked(iter(texts), last_info)
-
-
-def _llm_last_marked(
-    texts: Iterator[str], last_info: dict[str, Any]
-) -> Iterator[Marked[GenerationChunk]]:
-    for current in texts:
-        for following in texts:
-            yield GenerationChunk(text=current), False
-            current = following
-        yield GenerationChunk(text=current, generation_info=last_info), True
+    return (
+        (
+            GenerationChunk(text=text, generation_info=last_info)
+            if last
+            else GenerationChunk(text=text),
+            last,
+        )
+        for text, last in marking_last(texts)
+    )
