@@ -13,6 +13,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse, StreamingResponse
 from starlette.responses import Response as HTTPResponse
+from starlette.routing import compile_path
 
 from .._errors import CassetteMismatchError
 from .._models._chat_model import FakeChatModel
@@ -151,7 +152,10 @@ class CassetteServer(RecordingProxy):
             sent = True
             return {"type": "http.request", "body": body, "more_body": False}
 
-        await app({**scope, "path": wire.path, "raw_path": wire.path.encode()}, receive, send)
+        # To the format's own path (a proxied one may have a prefix); a path with parts
+        # (the model) as it came.
+        path = scope["path"] if "{" in wire.path else wire.path
+        await app({**scope, "path": path, "raw_path": path.encode()}, receive, send)
 
     async def _other(self, request: Request, scope: Any, receive: Any, send: Any) -> None:
         """Not a model call (a model list, a health check): passed through when the tape
@@ -234,7 +238,15 @@ def http_answer(
 
 
 def _format_for(path: str) -> WireFormat | None:
-    """The wire format of a model call, by the end of its path (a proxied provider may
-    put a prefix before it)."""
+    """The wire format of a model call: by its route where the path names the model
+    (Gemini, Bedrock), else by the end of its path (a proxied provider may put a prefix
+    before it)."""
     path = path.rstrip("/")
-    return next((f for f in FORMATS if path.endswith(f.path)), None)
+    for wire in FORMATS:
+        if _ROUTES[wire.path].match(path) if wire.path in _ROUTES else path.endswith(wire.path):
+            return wire
+    return None
+
+
+# The formats whose paths have parts ({model}), as the fake server routes them.
+_ROUTES = {wire.path: compile_path(wire.path)[0] for wire in FORMATS if "{" in wire.path}

@@ -428,3 +428,40 @@ def test_replays_stream_at_once_unless_asked_for_the_recorded_timing(tmp_path: P
 
     assert replay(timing=False) < 0.25
     assert replay(timing=True) >= 0.25
+
+
+@pytest.mark.parametrize("provider_name", ["gemini", "bedrock"])
+def test_a_provider_that_names_the_model_in_the_path_is_recorded_and_replayed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, provider_name: str
+) -> None:
+    """Gemini and Bedrock put the model in the path: the cassette still knows the call
+    (it used to pass it by, and answer the replay with a 404)."""
+    for name, value in {
+        "AWS_ACCESS_KEY_ID": "AKIAFAKEFAKEFAKEFAKE",
+        "AWS_SECRET_ACCESS_KEY": "fake-secret",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_CONFIG_FILE": str(tmp_path / "none"),
+        "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "none"),
+    }.items():
+        monkeypatch.setenv(name, value)
+
+    def use(url: str, kind: str) -> Any:
+        if provider_name == "gemini":
+            from langchain_google_genai import ChatGoogleGenerativeAI
+
+            model: Any = ChatGoogleGenerativeAI(
+                model="gemini-fake", base_url=url, api_key="fake-key"
+            )
+        else:
+            from langchain_aws import ChatBedrockConverse
+
+            model = ChatBedrockConverse(
+                model="anthropic.claude-fake-v1:0", endpoint_url=url, region_name="us-east-1"
+            )
+        return "".join(c.text for c in model.stream("Weather?"))
+
+    upstream = FakeProviderServer(FakeChatModel(responses=["Sunny in Paris"], cycle=True)).start()
+    direct, recorded, replayed = record_then_replay(upstream, tmp_path / "c.yaml", use)
+    assert (direct, recorded, replayed) == ("Sunny in Paris",) * 3
+    [kept] = Cassette.load(tmp_path / "c.yaml").interactions
+    assert kept.response.content_text == "Sunny in Paris"
