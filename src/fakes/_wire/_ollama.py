@@ -62,35 +62,15 @@ class Chat(ChatRequests):
         return messages
 
     def options(self, body: dict[str, Any]) -> dict[str, Any]:
-        options: dict[str, Any] = {k: body[k] for k in ("tools", "model") if k in body}
-        stop = stop_list((body.get("options") or {}).get("stop"))
-        if stop:
-            options["stop"] = stop
-        return options
+        return _options(body, ("tools", "model"))
 
     def _line(self, reply: Reply, message: dict[str, Any], *, done: bool) -> dict[str, Any]:
-        line: dict[str, Any] = {
+        return {
             "model": reply.model,
             "created_at": CREATED_AT,
             "message": {"role": "assistant", **message},
-            "done": done,
+            **_ending(reply, done),
         }
-        if done:
-            reason = (
-                "stop"
-                if reply.response.finish_reason in (None, "tool_calls")
-                else reply.response.finish_reason
-            )
-            line.update(
-                done_reason=reason,
-                total_duration=0,
-                load_duration=0,
-                prompt_eval_count=reply.input_tokens,
-                prompt_eval_duration=0,
-                eval_count=reply.output_tokens,
-                eval_duration=0,
-            )
-        return line
 
     def _tool_calls(self, reply: Reply) -> list[dict[str, Any]]:
         # Ollama sends each tool call whole, with parsed arguments.
@@ -147,16 +127,16 @@ class Generate:
         return [SystemMessage(str(system)), *prompt] if system else prompt
 
     def options(self, body: dict[str, Any]) -> dict[str, Any]:
-        options: dict[str, Any] = {k: body[k] for k in ("model",) if k in body}
-        stop = (body.get("options") or {}).get("stop")
-        if stop:
-            options["stop"] = stop
-        return options
+        return _options(body, ("model",))
 
     def _line(self, reply: Reply, text: str, *, done: bool, **extra: Any) -> dict[str, Any]:
-        line = Chat()._line(reply, {}, done=done)
-        line.pop("message")
-        return {**line, "response": text, **extra}
+        return {
+            "model": reply.model,
+            "created_at": CREATED_AT,
+            **_ending(reply, done),
+            "response": text,
+            **extra,
+        }
 
     def frames(self, reply: Reply, body: dict[str, Any]) -> Iterator[Frame]:
         for p in reply.pieces.reasoning:
@@ -175,3 +155,30 @@ class Generate:
 
     def error_frame(self, message: str, kind: str, status: int) -> bytes:
         return json_line({"error": message}).data
+
+
+def _options(body: dict[str, Any], keys: tuple[str, ...]) -> dict[str, Any]:
+    """The call options a request gives: `keys` as they are, and `options.stop` as a
+    list (one string is one stop sequence)."""
+    options: dict[str, Any] = {k: body[k] for k in keys if k in body}
+    stop = stop_list((body.get("options") or {}).get("stop"))
+    if stop:
+        options["stop"] = stop
+    return options
+
+
+def _ending(reply: Reply, done: bool) -> dict[str, Any]:
+    """A line's `done`, and on the last line why and the token counts."""
+    if not done:
+        return {"done": False}
+    reason = reply.response.finish_reason
+    return {
+        "done": True,
+        "done_reason": "stop" if reason in (None, "tool_calls") else reason,
+        "total_duration": 0,
+        "load_duration": 0,
+        "prompt_eval_count": reply.input_tokens,
+        "prompt_eval_duration": 0,
+        "eval_count": reply.output_tokens,
+        "eval_duration": 0,
+    }

@@ -103,6 +103,8 @@ def _text(path: str, body: Any) -> str:
         return str(body["choices"][0]["text"])
     if path == MESSAGES:
         return str(body["content"][0]["text"])
+    if path == "/api/generate":
+        return str(body["response"])
     return str(body["message"]["content"])
 
 
@@ -200,6 +202,8 @@ def test_a_lone_surrogate_in_the_script_reaches_the_client_escaped(stream: bool)
         (MESSAGES, {"messages": USER, "stop_sequences": "STOP"}),
         (OLLAMA, {"messages": USER, "stream": False, "options": {"stop": "STOP"}}),
         (CHAT, {"messages": USER, "stop": "STOP"}),
+        (LEGACY, {"prompt": "hi", "stop": "STOP"}),
+        ("/api/generate", {"prompt": "hi", "stream": False, "options": {"stop": "STOP"}}),
     ],
 )
 def test_a_stop_string_is_one_stop_sequence(path: str, body: dict[str, Any]) -> None:
