@@ -52,6 +52,7 @@ class Engine:
         self.rules = rules
         self.cycle = cycle
         self.split = splitter(split)
+        self._splitters: dict[Split, Splitter] = {}
         self.latency = latency
         self.clock = clock
         self.input_text = input_text
@@ -206,7 +207,13 @@ class Engine:
         )
 
     def splitter_for(self, response: Response) -> Splitter:
-        return self.split if response.split is None else splitter(response.split)
+        if response.split is None:
+            return self.split
+        # Made once per setting: a regex is checked for backtracking when it is made.
+        made = self._splitters.get(response.split)
+        if made is None:
+            made = self._splitters[response.split] = splitter(response.split)
+        return made
 
     def pieces(self, response: Response, stop: Sequence[str] | None = None) -> Pieces:
         return cut(response, self.splitter_for(response), stop)
