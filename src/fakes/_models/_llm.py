@@ -135,12 +135,13 @@ class FakeLLM(ScriptedFields, BaseLLM):
         generations: list[list[Generation]] = []
         usage = {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0}
         for call, chunks in played:
-            merged = chunks[0]
-            for chunk in chunks[1:]:
-                merged += chunk
-            generations.append(
-                [Generation(text=merged.text, generation_info=merged.generation_info)]
-            )
+            # What adding the chunks gives, without copying the text once per chunk.
+            info = GenerationChunk(text="")
+            for chunk in chunks:
+                if chunk.generation_info:
+                    info += GenerationChunk(text="", generation_info=chunk.generation_info)
+            text = "".join(chunk.text for chunk in chunks)
+            generations.append([Generation(text=text, generation_info=info.generation_info)])
             counted = self._engine.usage(
                 call.response, [call.input], sum(1 for chunk in chunks if chunk.text)
             )

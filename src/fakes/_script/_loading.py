@@ -169,7 +169,7 @@ class ScriptSpec(_Spec):
 def load_script(path: str | Path, *, kind: Kind = "chat") -> dict[str, Any]:
     """Read, parse and check a script file; return keyword arguments for a fake model."""
     source = str(path)
-    return script_fields(_parse(Path(path), source), source, kind=kind)
+    return script_fields(read_data(Path(path), source), source, kind=kind)
 
 
 def script_fields(data: Any, source: str, *, kind: Kind = "chat") -> dict[str, Any]:
@@ -219,10 +219,6 @@ def script_fields(data: Any, source: str, *, kind: Kind = "chat") -> dict[str, A
         _source=source,
     )
     return fields
-
-
-def _parse(path: Path, source: str) -> Any:
-    return read_data(path, source)
 
 
 def _script_error(error: ValidationError, source: str) -> ScriptError:

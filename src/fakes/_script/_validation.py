@@ -403,17 +403,12 @@ class _Checker:
         for name in ("contains", "bound_tool"):
             self.expect(getattr(rule, name), (str, type(None)), f"{path}.{name}", "a string")
         self.expect(rule.matches, (str, re.Pattern, type(None)), f"{path}.matches", "a regex")
-        if rule.matches is not None and isinstance(rule.matches, str):
-            try:
-                re.compile(rule.matches)
-            except re.error as error:
-                raise self.fail(f"{path}.matches", f"invalid regex: {error}") from None
         if rule.matches is not None:
             try:
                 compiled = re.compile(rule.matches)
-            except re.error:
-                compiled = None  # reported above
-            if compiled is not None and nested_repeat(compiled):
+            except re.error as error:
+                raise self.fail(f"{path}.matches", f"invalid regex: {error}") from None
+            if nested_repeat(compiled):
                 raise self.fail(f"{path}.matches", BACKTRACKS.format(compiled.pattern))
         if rule.when is not None and not callable(rule.when):
             raise self.fail(f"{path}.when", "must be a callable taking the input")
