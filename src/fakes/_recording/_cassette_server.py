@@ -68,7 +68,7 @@ class CassetteServer(RecordingProxy):
             return
         try:
             parsed = json.loads(body or b"null")
-        except ValueError:
+        except (ValueError, RecursionError):  # not JSON, or nested too deeply to read
             parsed = body.decode("utf-8", "replace")
         try:
             position, answer = self.tape.take(wire_request(request.url.path, parsed))

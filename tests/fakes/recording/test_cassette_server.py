@@ -465,3 +465,12 @@ def test_a_provider_that_names_the_model_in_the_path_is_recorded_and_replayed(
     assert (direct, recorded, replayed) == ("Sunny in Paris",) * 3
     [kept] = Cassette.load(tmp_path / "c.yaml").interactions
     assert kept.response.content_text == "Sunny in Paris"
+
+
+def test_a_body_nested_too_deeply_is_a_mismatch_not_a_crash(tmp_path: Path) -> None:
+    tape = Tape(Cassette(tmp_path / "c.yaml"), "none")
+    deep = b'{"messages": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
+    with CassetteServer(tape, "http://127.0.0.1:9") as replay:
+        reply = httpx.post(replay.openai_base_url + "/chat/completions", content=deep)
+    assert reply.status_code == 400
+    assert "streamfakes" in reply.json()["error"]["message"]
