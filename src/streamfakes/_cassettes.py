@@ -17,6 +17,7 @@ from fakes._recording._cassette import Cassette, Tape
 from fakes._recording._cassette_model import CassetteChatModel, put_on_tape
 from fakes._recording._cassette_server import CassetteServer
 
+from ._fixtures import stop_all
 from ._marker import MARKER, MarkerSettings
 
 DEFAULT_UPSTREAMS = {
@@ -163,14 +164,7 @@ class CassetteFixture:
         return model
 
     def finish(self, *, test_failed: bool, unused_allowed: bool) -> None:
-        stuck = []
-        for server in self.servers.values():  # every one, even if another will not stop
-            try:
-                server.stop()
-            except FakesError as error:
-                stuck.append(str(error))
-        if stuck:
-            pytest.fail("\n".join(stuck), pytrace=False)
+        stop_all(self.servers.values())
         for recorder in self.recorders:
             put_on_tape(recorder, self.tape)
         if self.tape.mismatches:

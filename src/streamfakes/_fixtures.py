@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import pytest
 
@@ -97,19 +97,26 @@ class ServerPool:
         self.idle.extend(self.busy)
         self.busy.clear()
 
-    def stop(self) -> list[str]:
-        """Stop every server; the errors of those that would not stop."""
-        return stop_all([*self.idle, *self.busy])
+    def stop(self) -> None:
+        """Stop every server; fail the test for those that would not stop."""
+        stop_all([*self.idle, *self.busy])
 
 
-def stop_all(servers: Iterable[FakeProviderServer]) -> list[str]:
+class _Server(Protocol):
+    def stop(self) -> Any: ...
+
+
+def stop_all(servers: Iterable[_Server]) -> None:
+    """Stop every server, even if another will not stop; fail the test naming those that
+    would not."""
     stuck = []
-    for server in servers:  # every one, even if another will not stop
+    for server in servers:
         try:
             server.stop()
         except FakesError as error:
             stuck.append(str(error))
-    return stuck
+    if stuck:
+        pytest.fail("\n".join(stuck), pytrace=False)
 
 
 class Provider:
@@ -142,9 +149,7 @@ class Provider:
         if self.pool is not None:
             self.pool.release()
         else:
-            stuck = stop_all(self.servers)
-            if stuck:
-                pytest.fail("\n".join(stuck), pytrace=False)
+            stop_all(self.servers)
         if test_failed:
             return
         if not self.settings.allow_unexpected:

@@ -209,9 +209,7 @@ def fake_llm(request: pytest.FixtureRequest) -> Iterator[Callable[..., FakeLLM]]
 def _streamfakes_server_pool() -> Iterator[_fixtures.ServerPool]:
     pool: _fixtures.ServerPool = _implementation().ServerPool()
     yield pool
-    stuck = pool.stop()
-    if stuck:
-        pytest.fail("\n".join(stuck), pytrace=False)
+    pool.stop()
 
 
 @pytest.fixture
