@@ -71,6 +71,17 @@ def _extras(reply: Reply) -> dict[str, Any]:
     return {k: metadata[k] for k in ("system_fingerprint", "service_tier") if k in metadata}
 
 
+def _head(reply: Reply, kind: str) -> dict[str, Any]:
+    """What a chat completion (or each of its chunks) starts with."""
+    return {
+        "id": reply.response.id or f"chatcmpl-fake-{reply.call_index:04d}",
+        "object": kind,
+        "created": CREATED,
+        "model": reply.model,
+        **_extras(reply),
+    }
+
+
 def _logprobs(reply: Reply) -> list[Any]:
     """The token logprobs in the response's metadata (`{"content": [...]}`)."""
     logprobs = reply.response.response_metadata.get("logprobs")
@@ -139,7 +150,7 @@ class ChatCompletions(ChatRequests):
 
     def _chunk(
         self,
-        reply: Reply,
+        head: dict[str, Any],
         delta: dict[str, Any],
         finish: str | None = None,
         logprobs: list[Any] | None = None,
@@ -147,14 +158,7 @@ class ChatCompletions(ChatRequests):
         choice = {"index": 0, "delta": delta, "finish_reason": finish}
         if logprobs:
             choice["logprobs"] = {"content": logprobs}
-        return {
-            "id": reply.response.id or f"chatcmpl-fake-{reply.call_index:04d}",
-            "object": "chat.completion.chunk",
-            "created": CREATED,
-            "model": reply.model,
-            **_extras(reply),
-            "choices": [choice],
-        }
+        return {**head, "choices": [choice]}
 
     def _reasoning(self, piece: str) -> dict[str, Any]:
         if self.dialect.reasoning == "thinking":
@@ -194,10 +198,11 @@ class ChatCompletions(ChatRequests):
                 chunk["usage"] = _usage(reply, reply.output_tokens_after(tokens))
             return data_frame(chunk, chunk=is_token)
 
-        yield frame(self._chunk(reply, {"role": "assistant", "content": ""}), False)
+        head = _head(reply, "chat.completion.chunk")  # the same on every chunk
+        yield frame(self._chunk(head, {"role": "assistant", "content": ""}), False)
         if dialect.reasoning != "none":
             for piece in reply.pieces.reasoning:
-                yield frame(self._chunk(reply, self._reasoning(piece)), True)
+                yield frame(self._chunk(head, self._reasoning(piece)), True)
         texts = reply.pieces.text
         logprobs = _logprobs(reply)
         # One token's logprobs per text chunk, as OpenAI streams them; else all on the first.
@@ -206,17 +211,17 @@ class ChatCompletions(ChatRequests):
         shares = [[p] for p in logprobs] if one_each else [logprobs]
         for i, piece in enumerate(texts):
             share = shares[i] if i < len(shares) else None
-            yield frame(self._chunk(reply, {"content": piece}, logprobs=share), True)
+            yield frame(self._chunk(head, {"content": piece}, logprobs=share), True)
         for delta in self._tool_deltas(reply):
-            yield frame(self._chunk(reply, {"tool_calls": [delta]}), True)
-        finish = self._chunk(reply, {}, finish_reason(reply.response))
+            yield frame(self._chunk(head, {"tool_calls": [delta]}), True)
+        finish = self._chunk(head, {}, finish_reason(reply.response))
         if dialect.usage in ("running", "finish"):  # running totals end with the whole
             finish["usage"] = _usage(reply)
         elif dialect.usage == "x_groq":
             finish["x_groq"] = {"id": finish["id"], "usage": _usage(reply)}
         yield data_frame(finish)
         if dialect.usage == "include_usage" and _include_usage(body):
-            yield data_frame({**self._chunk(reply, {}), "choices": [], "usage": _usage(reply)})
+            yield data_frame({**head, "choices": [], "usage": _usage(reply)})
         yield data_frame("[DONE]")
 
     def whole(self, reply: Reply) -> dict[str, Any]:
@@ -239,17 +244,10 @@ class ChatCompletions(ChatRequests):
                 for position, call in enumerate(reply.response.tool_calls)
             ]
         choice = {"index": 0, "message": message, "finish_reason": finish_reason(reply.response)}
-        if _logprobs(reply):
-            choice["logprobs"] = {"content": _logprobs(reply)}
-        return {
-            "id": reply.response.id or f"chatcmpl-fake-{reply.call_index:04d}",
-            "object": "chat.completion",
-            "created": CREATED,
-            "model": reply.model,
-            **_extras(reply),
-            "choices": [choice],
-            "usage": _usage(reply),
-        }
+        logprobs = _logprobs(reply)
+        if logprobs:
+            choice["logprobs"] = {"content": logprobs}
+        return {**_head(reply, "chat.completion"), "choices": [choice], "usage": _usage(reply)}
 
     def error_body(self, message: str, kind: str, status: int) -> dict[str, Any]:
         return _error_body(message, kind, status)
