@@ -119,17 +119,18 @@ class ProviderApp:
         await self.app(scope, receive, send)
 
     async def not_found(self, request: Request, exc: Exception) -> Response:
+        hint = _dialect_hint(request.url.path)
         self.journal.record(
             request.method,
             request.url.path,
             dict(request.headers),
             None,
             404,
-            reason="unknown path" + _dialect_hint(request.url.path),
+            reason="unknown path" + hint,
         )
         paths = ", ".join(f"POST {f.path}" for f in self.formats)
         message = f"no such endpoint: {request.method} {request.url.path}; the fake serves {paths}"
-        message += _dialect_hint(request.url.path)
+        message += hint
         return JSON({"error": {"message": message, "type": "not_found"}}, 404, headers=CLOSE)
 
     async def not_allowed(self, request: Request, exc: Exception) -> Response:

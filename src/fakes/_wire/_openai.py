@@ -109,7 +109,8 @@ def _include_usage(body: dict[str, Any]) -> bool:
     return bool((body.get("stream_options") or {}).get("include_usage"))
 
 
-def _error_body(message: str, kind: str, status: int) -> dict[str, Any]:
+def error_body(message: str, kind: str, status: int) -> dict[str, Any]:
+    """An error as the OpenAI APIs send it (chat, completions, responses)."""
     return {"error": {"message": message, "type": kind, "param": None, "code": None}}
 
 
@@ -250,7 +251,7 @@ class ChatCompletions(ChatRequests):
         return {**_head(reply, "chat.completion"), "choices": [choice], "usage": _usage(reply)}
 
     def error_body(self, message: str, kind: str, status: int) -> dict[str, Any]:
-        return _error_body(message, kind, status)
+        return error_body(message, kind, status)
 
     def error_frame(self, message: str, kind: str, status: int) -> bytes:
         error = {"error": {"message": message, "type": kind}}
@@ -308,7 +309,7 @@ class Completions:
         }
 
     def error_body(self, message: str, kind: str, status: int) -> dict[str, Any]:
-        return _error_body(message, kind, status)
+        return error_body(message, kind, status)
 
     def error_frame(self, message: str, kind: str, status: int) -> bytes:
         return data_frame({"error": {"message": message, "type": kind}}).data

@@ -27,6 +27,7 @@ from langchain_core.messages import (
 
 from .._script._vocabulary import finish_reason
 from ._format import CREATED, Frame, Reply, event_frame
+from ._openai import error_body
 
 _INCOMPLETE = {"length": "max_output_tokens", "content_filter": "content_filter"}
 
@@ -242,7 +243,7 @@ class Responses:
         return self._response(reply, self._status(reply), items, usage=self._usage(reply))
 
     def error_body(self, message: str, kind: str, status: int) -> dict[str, Any]:
-        return {"error": {"message": message, "type": kind, "param": None, "code": None}}
+        return error_body(message, kind, status)
 
     def error_frame(self, message: str, kind: str, status: int) -> bytes:
         # The adapter is not told where in the stream the error falls: its sequence
