@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from .._errors import ConnectionDroppedError, ContentFilterError, ProviderError
+from .._errors import ContentFilterError, ProviderError
 from .._script._vocabulary import Fault, Response, ToolCall
 from .._wire._eventstream import Decoder, EventStreamError
 from ._frames import (
     Draft,
+    Stream,
     as_mapping,
     as_text,
     json_object,
@@ -46,14 +47,12 @@ def bedrock_error(name: str, message: str, status: int | None = None) -> Provide
     return provider_error(message or name, name, status or known or 500)
 
 
-class ConverseStream:
-    """`/model/{modelId}/converse-stream`: AWS event-stream messages, each one JSON event;
-    exception messages are the stream's errors."""
+class ConverseStream(Stream):
+    """`/model/{modelId}/converse-stream`: AWS event-stream messages (binary, not lines),
+    each one JSON event; exception messages are the stream's errors."""
 
     def __init__(self) -> None:
-        self.model: str | None = None
-        self.complete = False
-        self._draft = Draft()
+        super().__init__()
         self._messages = Decoder()
         self._broken = False
 
@@ -68,14 +67,6 @@ class ConverseStream:
             return
         for headers, payload in messages:
             self._message(headers, json_object(payload.decode("utf-8", "replace")) or {}, at)
-
-    def response(self) -> Response:
-        return self._draft.response()
-
-    def dropped(self, why: str) -> None:
-        """The connection broke before the closing event: recorded as the fault it is."""
-        if not self.complete:
-            self._draft.fail(ConnectionDroppedError(f"the provider's stream broke off: {why}"))
 
     def _message(self, headers: dict[str, str], payload: dict[str, Any], at: float) -> None:
         kind = headers.get(":message-type")
