@@ -22,11 +22,16 @@ class OllamaStream(Stream):
         payload = self._payload(line)
         if payload is None:
             return
-        if _ollama_message(self._draft, as_mapping(payload.get("message"))):
+        if self._tokens(self._draft, payload):
             self._draft.times.append(at)
         if payload.get("done") is True:
             self.complete = True
             _ollama_done(self._draft, payload)
+
+    @staticmethod
+    def _tokens(draft: Draft, payload: dict[str, Any]) -> bool:
+        """Read a line's tokens; whether it had any."""
+        return _ollama_message(draft, as_mapping(payload.get("message")))
 
 
 def _ollama_message(draft: Draft, message: dict[str, Any]) -> bool:
@@ -72,18 +77,12 @@ def whole_ollama(body: dict[str, Any]) -> Response:
     )
 
 
-class GenerateStream(Stream):
+class GenerateStream(OllamaStream):
     """`/api/generate` (Ollama): one JSON object a line, the text in `response`."""
 
-    def _line(self, line: str, at: float) -> None:
-        payload = self._payload(line)
-        if payload is None:
-            return
-        if _generated(self._draft, payload):
-            self._draft.times.append(at)
-        if payload.get("done") is True:
-            self.complete = True
-            _ollama_done(self._draft, payload)
+    @staticmethod
+    def _tokens(draft: Draft, payload: dict[str, Any]) -> bool:
+        return _generated(draft, payload)
 
 
 def _generated(draft: Draft, payload: dict[str, Any]) -> bool:
