@@ -130,11 +130,12 @@ class StreamSnapshotExtension(AmberSnapshotExtension):
     ) -> Iterator[str]:
         # The picture's path first: pytest cuts long diffs short.
         if self.picture_path and isinstance(serialized_data, str):
+            from ._picture._amber import unquoted
             from ._picture._draw import draw_difference
 
             path = Path(self.picture_path)
             path.parent.mkdir(parents=True, exist_ok=True)
-            page = draw_difference(_unquoted(str(snapshot_data)), _unquoted(serialized_data))
+            page = draw_difference(unquoted(str(snapshot_data)), unquoted(serialized_data))
             path.write_text(page, encoding="utf-8")
             yield f"A picture of the run, expected beside actual: {path}"
         yield from super().diff_lines(serialized_data, snapshot_data)
@@ -180,13 +181,6 @@ class StreamSnapshotExtension(AmberSnapshotExtension):
         except ValueError:  # a test outside the root
             relative = Path()
         return str(root / snapshot_dir / relative)
-
-
-def _unquoted(serialized: str) -> str:
-    """A stored snapshot's text without the amber file's triple quotes."""
-    if serialized.startswith("'''\n") and serialized.endswith("\n'''"):
-        return serialized[4:-4] + "\n"
-    return serialized
 
 
 class StreamJSONSnapshotExtension(StreamSnapshotExtension):

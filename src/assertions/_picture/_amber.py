@@ -18,11 +18,15 @@ def read_amber(path: Path) -> dict[str, str]:
         )
     found = {}
     for snapshot in AmberDataSerializer.read_file(str(path)):
-        data = str(snapshot.data)
-        if data.startswith("'''\n") and data.endswith("\n'''"):
-            data = data[4:-4]
-        found[str(snapshot.name)] = data + "\n"
+        found[str(snapshot.name)] = unquoted(str(snapshot.data))
     return found
+
+
+def unquoted(serialized: str) -> str:
+    """A stored snapshot's text without the amber file's triple quotes, as rendered."""
+    if serialized.startswith("'''\n") and serialized.endswith("\n'''"):
+        serialized = serialized[4:-4]
+    return serialized + "\n"
 
 
 def snapshots_of(target: str, *, root: Path, snapshot_dir: str = "snapshots") -> dict[str, str]:

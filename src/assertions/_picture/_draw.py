@@ -113,11 +113,11 @@ def draw_timeline(text: str, *, title: str | None = None) -> str:
 
 def draw_timelines(named: dict[str, str], *, title: str) -> str:
     """Several rendered timelines (a test's snapshots, by name) on one page."""
+    timelines = {name: parse_timeline(text) for name, text in named.items()}
     panels = "".join(
         f'<div class="panel timeline-panel" data-name="{escape(name)}">'
-        f"<h2>{escape(name)}: {escape(parse_timeline(text).title)}</h2>"
-        f"{draw_svg(parse_timeline(text))}</div>"
-        for name, text in named.items()
+        f"<h2>{escape(name)}: {escape(timeline.title)}</h2>{draw_svg(timeline)}</div>"
+        for name, timeline in timelines.items()
     )
     return _page(title, panels)
 

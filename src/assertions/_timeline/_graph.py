@@ -10,7 +10,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from ._normalize import PINNED_TIME, VERSION_METADATA, Normalizer, error_entry
+from ._normalize import PINNED_TIME, Normalizer, error_entry
 from ._options import DEFAULT_OPTIONS, SnapshotOptions
 from ._render import _count, compact, metadata_text, split_error
 from ._streams import GraphPart, GraphStream
@@ -163,7 +163,7 @@ def normalize_graph_stream(
                 {
                     key: value
                     for key, value in metadata.items()
-                    if key not in _ROUTING_METADATA and key not in VERSION_METADATA
+                    if key not in _ROUTING_METADATA  # metadata() drops the version keys
                 }
             )
             entry["data"] = normalizer.data(chunk)
