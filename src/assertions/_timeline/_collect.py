@@ -39,13 +39,9 @@ def collect_chunks(
     ['Hi', ' there']
     """
     chunks: list[Any] = []
-    try:
+    with Captured(capture_errors) as caught:
         chunks.extend(runnable.stream(input, config, **kwargs))
-    except Exception as error:
-        if not capture_errors:
-            raise
-        return ChunkStream(chunks, method="stream", error=error)
-    return ChunkStream(chunks, method="stream")
+    return ChunkStream(chunks, method="stream", error=caught.error)
 
 
 async def acollect_chunks(
@@ -58,14 +54,10 @@ async def acollect_chunks(
 ) -> ChunkStream:
     """Every chunk `runnable.astream(input)` yields (`capture_errors` as in `collect_chunks`)."""
     chunks: list[Any] = []
-    try:
+    with Captured(capture_errors) as caught:
         async for chunk in runnable.astream(input, config, **kwargs):
             chunks.append(chunk)
-    except Exception as error:
-        if not capture_errors:
-            raise
-        return ChunkStream(chunks, method="astream", error=error)
-    return ChunkStream(chunks, method="astream")
+    return ChunkStream(chunks, method="astream", error=caught.error)
 
 
 async def acollect_events(
@@ -121,14 +113,10 @@ async def acollect_events(
         return EventStream(_protocol_events(runnable, input, config, **kwargs), "v3")
     stream = runnable.astream_events(input, config, version=version, **filters, **kwargs)
     events: list[dict[str, Any]] = []
-    try:
+    with Captured(capture_errors) as caught:
         async for event in stream:
             events.append(dict(event))
-    except Exception as error:
-        if not capture_errors:
-            raise
-        return EventStream(events, version=version, options=filters, error=error)
-    return EventStream(events, version=version, options=filters)
+    return EventStream(events, version=version, options=filters, error=caught.error)
 
 
 def _protocol_events(runnable: Any, input: Any, config: Any, **kwargs: Any) -> list[dict[str, Any]]:
@@ -183,3 +171,21 @@ def no_running_loop(name: str, fix: str) -> None:
     raise AssertionsError(
         f"{name}() runs its own event loop, and one is already running; in an async test, {fix}"
     )
+
+
+class Captured:
+    """`with Captured(capture_errors) as caught:` keeps an exception raised inside as
+    `caught.error` when asked to capture it (else it propagates)."""
+
+    def __init__(self, capture: bool) -> None:
+        self.capture = capture
+        self.error: Exception | None = None
+
+    def __enter__(self) -> Captured:
+        return self
+
+    def __exit__(self, kind: object, error: BaseException | None, traceback: object) -> bool:
+        if self.capture and isinstance(error, Exception):
+            self.error = error
+            return True
+        return False

@@ -10,6 +10,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from ._collect import Captured
 from ._normalize import PINNED_TIME, Normalizer, error_entry
 from ._options import DEFAULT_OPTIONS, SnapshotOptions
 from ._render import _count, compact, metadata_text, split_error
@@ -63,14 +64,10 @@ def collect_graph_stream(
     """
     modes = _modes(stream_mode)
     parts: list[GraphPart] = []
-    try:
+    with Captured(capture_errors) as caught:
         for raw in graph.stream(input, config, stream_mode=modes, subgraphs=subgraphs, **kwargs):
             parts.append(_part(raw, subgraphs))
-    except Exception as error:
-        if not capture_errors:
-            raise
-        return GraphStream(parts, tuple(modes), subgraphs, "stream", error)
-    return GraphStream(parts, tuple(modes), subgraphs, "stream")
+    return GraphStream(parts, tuple(modes), subgraphs, "stream", caught.error)
 
 
 async def acollect_graph_stream(
@@ -87,14 +84,10 @@ async def acollect_graph_stream(
     modes = _modes(stream_mode)
     parts: list[GraphPart] = []
     stream = graph.astream(input, config, stream_mode=modes, subgraphs=subgraphs, **kwargs)
-    try:
+    with Captured(capture_errors) as caught:
         async for raw in stream:
             parts.append(_part(raw, subgraphs))
-    except Exception as error:
-        if not capture_errors:
-            raise
-        return GraphStream(parts, tuple(modes), subgraphs, "astream", error)
-    return GraphStream(parts, tuple(modes), subgraphs, "astream")
+    return GraphStream(parts, tuple(modes), subgraphs, "astream", caught.error)
 
 
 class GraphNormalizer(Normalizer):
