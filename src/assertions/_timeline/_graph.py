@@ -192,11 +192,10 @@ def render_graph_stream(
             below = ""
             if part["metadata"] != last_metadata.get(namespace):
                 last_metadata[namespace] = part["metadata"]
-                shown = metadata_text(part["metadata"], indent, own_lines=options.metadata_lines)
-                if options.metadata_lines:
-                    below = "".join(shown)
-                else:
-                    head += "".join(shown)
+                after_head, below = metadata_text(
+                    part["metadata"], indent, own_lines=options.metadata_lines
+                )
+                head += after_head
             lines.append(f"{head}: {compact(data, streamed=True)}{below}")
         elif part["mode"] == "updates" and isinstance(data, Mapping) and len(data) == 1:
             ((node, update),) = data.items()

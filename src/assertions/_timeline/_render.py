@@ -85,13 +85,15 @@ def split_error(items: list[Any]) -> tuple[list[Any], list[str]]:
     return items, []
 
 
-def metadata_text(metadata: Mapping[str, Any], indent: str, *, own_lines: bool) -> list[str]:
-    """Metadata after a head (`[" {...}"]`), or as one indented `| key: value` line per key."""
+def metadata_text(metadata: Mapping[str, Any], indent: str, *, own_lines: bool) -> tuple[str, str]:
+    """Metadata as (what follows a line's head, what follows the line): `" {...}"` after
+    the head, or one indented `| key: value` line per key below the line."""
     if not metadata:
-        return []
+        return "", ""
     if not own_lines:
-        return [" " + compact(metadata)]
-    return [f"\n{indent}    | {key}: {compact(value)}" for key, value in metadata.items()]
+        return " " + compact(metadata), ""
+    lines = (f"\n{indent}    | {key}: {compact(value)}" for key, value in metadata.items())
+    return "", "".join(lines)
 
 
 def render_events(
@@ -126,11 +128,10 @@ def render_events(
         if event["event"].endswith("_start"):
             if event["tags"]:
                 head += " #" + " #".join(event["tags"])
-            shown = metadata_text(event["metadata"], indent, own_lines=options.metadata_lines)
-            if options.metadata_lines:
-                below = "".join(shown)
-            else:
-                head += "".join(shown)
+            after_head, below = metadata_text(
+                event["metadata"], indent, own_lines=options.metadata_lines
+            )
+            head += after_head
         payload = _payload(event, shows_input=event["run"] not in started_with_input)
         lines.append((f"{head}: {payload}" if payload else head) + below)
     return "\n".join(lines + failed) + "\n"
