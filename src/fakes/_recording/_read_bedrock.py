@@ -6,6 +6,7 @@ from typing import Any
 
 from .._errors import ContentFilterError, ProviderError
 from .._script._vocabulary import Fault, Response, ToolCall
+from .._wire._bedrock import ERRORS
 from .._wire._eventstream import Decoder, EventStreamError
 from ._frames import (
     Draft,
@@ -27,17 +28,10 @@ STOP_REASONS = {
 }
 FILTERED = {"content_filtered", "guardrail_intervened"}
 # Bedrock's exceptions (HTTP `__type`, or the stream's exception members, in lower
-# camel case) and the HTTP status each stands for.
-EXCEPTION_STATUS = {
-    "validationexception": 400,
-    "accessdeniedexception": 403,
-    "resourcenotfoundexception": 404,
-    "modeltimeoutexception": 408,
-    "modelerrorexception": 424,
-    "throttlingexception": 429,
-    "internalserverexception": 500,
-    "modelstreamerrorexception": 500,
-    "serviceunavailableexception": 503,
+# camel case), lower-cased, and the HTTP status each stands for: the ones the fake sends,
+# and the stream's own model error.
+EXCEPTION_STATUS = {name.lower(): status for status, name in ERRORS.items()} | {
+    "modelstreamerrorexception": 500
 }
 
 
