@@ -14,7 +14,6 @@ grows.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import statistics
 import sys
 import time
@@ -72,22 +71,6 @@ def in_process(tokens: int, split: bool) -> tuple[float, float]:
     return elapsed, peak
 
 
-def peer_app(frames: list[bytes]) -> Any:
-    """A peer mock server: pre-rendered frames, sent one by one as it goes (letting the
-    loop run between them, as a server that notices a client leaving must)."""
-
-    async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
-        await receive()
-        headers = [(b"content-type", b"text/event-stream"), (b"connection", b"close")]
-        await send({"type": "http.response.start", "status": 200, "headers": headers})
-        for frame in frames:
-            await send({"type": "http.response.body", "body": frame, "more_body": True})
-            await asyncio.sleep(0)
-        await send({"type": "http.response.body", "body": b"", "more_body": False})
-
-    return app
-
-
 def first_bytes(client: httpx.Client, url: str, body: dict[str, Any]) -> float:
     start = time.perf_counter()
     with client.stream("POST", url, json=body) as reply:
@@ -116,10 +99,9 @@ def main() -> None:
         response = answer(tokens, split=False)
         reply = Reply(response, cut(response, splitter("words")), "m", 0, 1)
         frames = [frame.data for frame in ChatCompletions().frames(reply, {})]
-        bench_server.prerendered_app = peer_app  # the peer baseline sends as it goes
         with (
             FakeProviderServer(model) as server,
-            bench_server.Minimal(frames) as minimal_url,
+            bench_server.Minimal(frames, turn_between=True) as minimal_url,
             httpx.Client(timeout=60) as client,
         ):
             targets = {name: (server.url + path, body) for name, (path, body) in STREAMS.items()}

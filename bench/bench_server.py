@@ -11,6 +11,7 @@ from each, alternately. Prints tokens per second for both and their ratio (targe
 from __future__ import annotations
 
 import argparse
+import asyncio
 import statistics
 import threading
 import time
@@ -26,8 +27,10 @@ from fakes._wire._format import Reply
 from fakes._wire._openai import ChatCompletions
 
 
-def prerendered_app(frames: list[bytes]) -> Any:
-    """The least an SSE server can do: replay fixed frames for any request."""
+def prerendered_app(frames: list[bytes], *, turn_between: bool = False) -> Any:
+    """The least an SSE server can do: replay fixed frames for any request (letting the
+    event loop run between them with `turn_between`, as a server that notices a client
+    leaving must)."""
 
     async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
         await receive()
@@ -40,15 +43,17 @@ def prerendered_app(frames: list[bytes]) -> Any:
         )
         for frame in frames:
             await send({"type": "http.response.body", "body": frame, "more_body": True})
+            if turn_between:
+                await asyncio.sleep(0)
         await send({"type": "http.response.body", "body": b"", "more_body": False})
 
     return app
 
 
 class Minimal:
-    def __init__(self, frames: list[bytes]) -> None:
+    def __init__(self, frames: list[bytes], *, turn_between: bool = False) -> None:
         config = uvicorn.Config(
-            prerendered_app(frames),
+            prerendered_app(frames, turn_between=turn_between),
             host="127.0.0.1",
             port=0,
             log_config=None,
