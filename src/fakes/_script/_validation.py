@@ -351,24 +351,24 @@ class _Checker:
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:
             raise self.fail(path, f"must be a whole number >= 0, got {short(value)}")
 
+    def seconds(self, value: object, path: str) -> None:
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, (int, float))
+            or not math.isfinite(value)
+            or value < 0
+        ):
+            raise self.fail(path, f"must be a finite number >= 0, got {short(value)}")
+
     def latency(self, latency: Latency, path: str) -> None:
         if not isinstance(latency, Latency):
             raise self.fail(path, f"expected Latency(...), got {short(latency)}")
         for name in ("ttft", "per_chunk", "jitter"):
-            value = getattr(latency, name)
-            number = not isinstance(value, bool) and isinstance(value, (int, float))
-            if not number or not math.isfinite(value) or value < 0:
-                raise self.fail(
-                    f"{path}.{name}", f"must be a finite number >= 0, got {short(value)}"
-                )
+            self.seconds(getattr(latency, name), f"{path}.{name}")
         self.expect(latency.seed, int, f"{path}.seed", "a whole number")
         delays = self.sequence(latency.chunk_delays, f"{path}.chunk_delays", "numbers")
         for i, delay in enumerate(delays):
-            number = not isinstance(delay, bool) and isinstance(delay, (int, float))
-            if not number or not math.isfinite(delay) or delay < 0:
-                raise self.fail(
-                    f"{path}.chunk_delays[{i}]", f"must be a finite number >= 0, got {short(delay)}"
-                )
+            self.seconds(delay, f"{path}.chunk_delays[{i}]")
         if latency.jitter > 1:
             raise self.fail(f"{path}.jitter", f"must be between 0 and 1, got {latency.jitter}")
 
